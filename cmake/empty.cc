@@ -1,0 +1,1 @@
+// Translation unit for components that are header-only so far.

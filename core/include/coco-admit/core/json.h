@@ -1,0 +1,50 @@
+// JSON text <-> value, and RFC 6901 JSON pointers over a value.
+//
+// Parsing goes through simdjson (DOM API) with a parser the caller may reuse
+// per thread. Serialisation is deterministic: members in stored order, no
+// spaces, Go-compatible number formatting (integral doubles below 1e21 print
+// without a fraction, like encoding/json), and the same escaping as Go's
+// encoding/json minus HTML escaping.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "coco-admit/core/result.h"
+#include "coco-admit/core/value.h"
+
+namespace simdjson::dom {
+class element;
+class parser;
+}  // namespace simdjson::dom
+
+namespace coco_admit::json {
+
+/// Nesting deeper than this is rejected with a clear error (bounded work on
+/// hostile input; Kubernetes objects are far shallower).
+inline constexpr std::size_t max_depth = 256;
+
+/// Parses a JSON document. The error names the byte offset and simdjson's reason.
+result<value> parse(std::string_view text);
+/// Same, reusing `parser` (and its buffers) across calls.
+result<value> parse(simdjson::dom::parser& parser, std::string_view text);
+/// Converts an already-parsed simdjson element into a value.
+result<value> from_element(const simdjson::dom::element& e);
+
+/// Compact serialisation.
+std::string serialize(const value& v);
+void serialize_to(const value& v, std::string& out);
+/// Two-space indented serialisation (for humans: CLI output, goldens).
+std::string serialize_pretty(const value& v);
+/// Appends `s` as a quoted, escaped JSON string.
+void append_quoted(std::string_view s, std::string& out);
+/// Formats a double the way Go's encoding/json does.
+void append_number(double d, std::string& out);
+
+/// Escapes one reference token for a JSON pointer ("~" -> "~0", "/" -> "~1").
+std::string escape_pointer_token(std::string_view token);
+/// Resolves an RFC 6901 pointer; nullptr when any step is missing.
+const value* at_pointer(const value& root, std::string_view pointer);
+value* at_pointer(value& root, std::string_view pointer);
+
+}  // namespace coco_admit::json

@@ -1,0 +1,113 @@
+// value: the mutable JSON document model every component works on.
+//
+// A value is one of null, bool, integer (int64), number (double), string,
+// array or object. Objects are a vector of (key, value) members that keeps the
+// order keys were inserted in: Kubernetes objects are small (tens of keys per
+// map), a linear scan beats hashing at that size, and keeping input order makes
+// every serialisation deterministic (the same input gives the same bytes out).
+//
+// Integers and doubles are distinct kinds because Kyverno distinguishes them
+// (resource values keep int64 in patterns, JMESPath numbers are float64), but
+// they compare equal when numerically equal.
+//
+//   value pod = value::object();
+//   pod["metadata"]["name"] = "web";          // operator[] inserts on objects
+//   if (const value* n = pod.find("metadata")) { ... }
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace coco_admit {
+
+class value;
+
+/// One key of an object, in insertion order.
+struct member;
+
+class value {
+ public:
+  enum class kind : std::uint8_t { null, boolean, integer, number, string, array, object };
+  using array_t = std::vector<value>;
+  using object_t = std::vector<member>;
+
+  value() noexcept = default;
+  value(std::nullptr_t) noexcept {}
+  value(bool b) noexcept : v_(b) {}
+  value(int i) noexcept : v_(std::int64_t{i}) {}
+  value(long i) noexcept : v_(std::int64_t{i}) {}
+  value(long long i) noexcept : v_(std::int64_t{i}) {}
+  value(unsigned i) noexcept : v_(std::int64_t{i}) {}
+  value(double d) noexcept : v_(d) {}
+  value(std::string s) noexcept : v_(std::move(s)) {}
+  value(std::string_view s) : v_(std::string(s)) {}
+  value(const char* s) : v_(std::string(s)) {}
+  value(array_t a) noexcept : v_(std::move(a)) {}
+  value(object_t o) noexcept : v_(std::move(o)) {}
+
+  static value array() { return value(array_t{}); }
+  static value object() { return value(object_t{}); }
+
+  kind type() const noexcept { return static_cast<kind>(v_.index()); }
+  bool is_null() const noexcept { return type() == kind::null; }
+  bool is_bool() const noexcept { return type() == kind::boolean; }
+  bool is_integer() const noexcept { return type() == kind::integer; }
+  bool is_double() const noexcept { return type() == kind::number; }
+  /// integer or double.
+  bool is_number() const noexcept { return is_integer() || is_double(); }
+  bool is_string() const noexcept { return type() == kind::string; }
+  bool is_array() const noexcept { return type() == kind::array; }
+  bool is_object() const noexcept { return type() == kind::object; }
+
+  // Accessors assume the kind was checked.
+  bool as_bool() const { return std::get<bool>(v_); }
+  std::int64_t as_int() const { return std::get<std::int64_t>(v_); }
+  /// Numeric value of an integer or double.
+  double as_double() const {
+    return is_integer() ? static_cast<double>(std::get<std::int64_t>(v_)) : std::get<double>(v_);
+  }
+  const std::string& as_string() const { return std::get<std::string>(v_); }
+  std::string& as_string() { return std::get<std::string>(v_); }
+  const array_t& as_array() const { return std::get<array_t>(v_); }
+  array_t& as_array() { return std::get<array_t>(v_); }
+  const object_t& as_object() const { return std::get<object_t>(v_); }
+  object_t& as_object() { return std::get<object_t>(v_); }
+
+  /// Object member lookup; nullptr when not an object or no such key.
+  const value* find(std::string_view key) const noexcept;
+  value* find(std::string_view key) noexcept;
+  /// Object member access that inserts null when missing. A null value first
+  /// becomes an empty object.
+  value& operator[](std::string_view key);
+  /// Sets (replacing in place, keeping position) or appends a member.
+  void set(std::string_view key, value v);
+  /// Removes a member; returns whether it was there.
+  bool erase(std::string_view key);
+  /// Array append. A null value first becomes an empty array.
+  void push_back(value v);
+  /// Number of elements (array), members (object), bytes (string); else 0.
+  std::size_t size() const noexcept;
+
+  /// Deep structural equality; integer 1 equals double 1.0. Object member
+  /// order does not matter.
+  friend bool operator==(const value& a, const value& b) noexcept;
+  friend bool operator!=(const value& a, const value& b) noexcept { return !(a == b); }
+
+ private:
+  std::variant<std::monostate, bool, std::int64_t, double, std::string, array_t, object_t> v_;
+};
+
+struct member {
+  std::string key;
+  value val;
+};
+
+/// Name of a kind as JMESPath's type() spells it ("null", "boolean", "number",
+/// "string", "array", "object").
+const char* kind_name(value::kind k) noexcept;
+
+}  // namespace coco_admit

@@ -1,0 +1,92 @@
+#include "coco-admit/core/value.h"
+
+#include <algorithm>
+
+namespace coco_admit {
+
+const value* value::find(std::string_view key) const noexcept {
+  if (!is_object()) return nullptr;
+  for (const member& m : std::get<object_t>(v_)) {
+    if (m.key == key) return &m.val;
+  }
+  return nullptr;
+}
+
+value* value::find(std::string_view key) noexcept {
+  return const_cast<value*>(static_cast<const value*>(this)->find(key));
+}
+
+value& value::operator[](std::string_view key) {
+  if (is_null()) v_ = object_t{};
+  object_t& o = std::get<object_t>(v_);
+  for (member& m : o) {
+    if (m.key == key) return m.val;
+  }
+  o.push_back(member{std::string(key), value()});
+  return o.back().val;
+}
+
+void value::set(std::string_view key, value v) { (*this)[key] = std::move(v); }
+
+bool value::erase(std::string_view key) {
+  if (!is_object()) return false;
+  object_t& o = std::get<object_t>(v_);
+  auto it = std::find_if(o.begin(), o.end(), [&](const member& m) { return m.key == key; });
+  if (it == o.end()) return false;
+  o.erase(it);
+  return true;
+}
+
+void value::push_back(value v) {
+  if (is_null()) v_ = array_t{};
+  std::get<array_t>(v_).push_back(std::move(v));
+}
+
+std::size_t value::size() const noexcept {
+  switch (type()) {
+    case kind::array: return std::get<array_t>(v_).size();
+    case kind::object: return std::get<object_t>(v_).size();
+    case kind::string: return std::get<std::string>(v_).size();
+    default: return 0;
+  }
+}
+
+bool operator==(const value& a, const value& b) noexcept {
+  if (a.is_number() && b.is_number()) {
+    if (a.is_integer() && b.is_integer()) return a.as_int() == b.as_int();
+    return a.as_double() == b.as_double();
+  }
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case value::kind::null: return true;
+    case value::kind::boolean: return a.as_bool() == b.as_bool();
+    case value::kind::string: return a.as_string() == b.as_string();
+    case value::kind::array: return a.as_array() == b.as_array();
+    case value::kind::object: {
+      const auto& ao = a.as_object();
+      const auto& bo = b.as_object();
+      if (ao.size() != bo.size()) return false;
+      for (const member& m : ao) {
+        const value* other = b.find(m.key);
+        if (other == nullptr || !(m.val == *other)) return false;
+      }
+      return true;
+    }
+    default: return false;
+  }
+}
+
+const char* kind_name(value::kind k) noexcept {
+  switch (k) {
+    case value::kind::null: return "null";
+    case value::kind::boolean: return "boolean";
+    case value::kind::integer:
+    case value::kind::number: return "number";
+    case value::kind::string: return "string";
+    case value::kind::array: return "array";
+    case value::kind::object: return "object";
+  }
+  return "unknown";
+}
+
+}  // namespace coco_admit

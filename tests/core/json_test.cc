@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+
+#include "coco-admit/core/json.h"
+#include "coco-admit/core/yaml.h"
+
+using namespace coco_admit;
+
+TEST(Json, RoundTripKeepsOrderAndTypes) {
+  auto v = json::parse(R"({"b":1,"a":[true,null,1.5,"x\n"],"c":{"d":-3}})");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(json::serialize(*v), R"({"b":1,"a":[true,null,1.5,"x\n"],"c":{"d":-3}})");
+  EXPECT_TRUE(v->find("b")->is_integer());
+  EXPECT_TRUE(v->find("a")->as_array()[2].is_double());
+}
+
+TEST(Json, GoNumberFormatting) {
+  std::string s;
+  json::append_number(3.0, s);
+  EXPECT_EQ(s, "3");
+  s.clear();
+  json::append_number(1e-7, s);
+  EXPECT_EQ(s, "1e-7");
+  s.clear();
+  json::append_number(1e21, s);
+  EXPECT_EQ(s, "1e+21");
+}
+
+TEST(Json, ErrorsAreValues) {
+  auto v = json::parse("{\"a\":");
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.err().message.find("invalid JSON"), std::string::npos);
+}
+
+TEST(Json, PointerEscapes) {
+  auto v = json::parse(R"({"a/b":{"c~d":[10,20]}})");
+  ASSERT_TRUE(v.ok());
+  const value* p = json::at_pointer(*v, "/a~1b/c~0d/1");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->as_int(), 20);
+  EXPECT_EQ(json::at_pointer(*v, "/a~1b/x"), nullptr);
+}
+
+TEST(Json, EqualityIgnoresMemberOrderAndIntVsDouble) {
+  EXPECT_EQ(*json::parse(R"({"a":1,"b":2})"), *json::parse(R"({"b":2.0,"a":1})"));
+  EXPECT_NE(*json::parse(R"([1,2])"), *json::parse(R"([2,1])"));
+}
+
+TEST(Yaml, ScalarsAreTypedLikeKubernetes) {
+  auto d = yaml::parse_one("a: yes\nb: '1'\nc: 0x10\nd: ~\ne: 1.5\nf: text\ng: \"true\"\n");
+  ASSERT_TRUE(d.ok());
+  const value& r = d->root;
+  EXPECT_TRUE(r.find("a")->as_bool());
+  EXPECT_EQ(r.find("b")->as_string(), "1");
+  EXPECT_EQ(r.find("c")->as_int(), 16);
+  EXPECT_TRUE(r.find("d")->is_null());
+  EXPECT_DOUBLE_EQ(r.find("e")->as_double(), 1.5);
+  EXPECT_EQ(r.find("f")->as_string(), "text");
+  EXPECT_EQ(r.find("g")->as_string(), "true");
+}
+
+TEST(Yaml, MultiDocumentAndPositions) {
+  auto docs = yaml::parse_all("a: 1\n---\nspec:\n  rules:\n  - name: x\n", "p.yaml");
+  ASSERT_TRUE(docs.ok());
+  ASSERT_EQ(docs->size(), 2u);
+  auto pos = (*docs)[1].locate("/spec/rules/0/name");
+  EXPECT_EQ(pos.line, 5);  // lines count from the start of the stream
+  EXPECT_EQ(pos.column, 11);
+}
+
+TEST(Yaml, SyntaxErrorNamesFileLineColumn) {
+  auto docs = yaml::parse_all("a: [1, 2\nb: 3\n", "bad.yaml");
+  ASSERT_FALSE(docs.ok());
+  EXPECT_EQ(docs.err().message.rfind("bad.yaml:", 0), 0u) << docs.err().message;
+}
