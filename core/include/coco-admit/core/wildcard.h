@@ -1,0 +1,21 @@
+// Kyverno's wildcard matching (IGLOU-EU/go-wildcard v1.0.3 semantics).
+//
+// `*` matches any run of bytes (including none), `?` exactly one byte, every
+// other byte itself; matching is case-sensitive and there is no escaping.
+// An empty pattern matches only the empty string.
+#pragma once
+
+#include <string_view>
+
+namespace coco_admit::wildcard {
+
+/// Whether `text` matches `pattern`. Linear-time greedy matcher with
+/// backtracking to the last star only, so hostile patterns stay O(n*m) at worst.
+bool match(std::string_view pattern, std::string_view text) noexcept;
+
+/// Whether `s` contains `*` or `?`.
+inline bool has_wildcards(std::string_view s) noexcept {
+  return s.find_first_of("*?") != std::string_view::npos;
+}
+
+}  // namespace coco_admit::wildcard
