@@ -53,7 +53,7 @@ outcome match(const value& resource, const value& pattern);
 /// with ">=", "<=", ">", "<", "!" or be a range "a-b" / "a!-b" (numbers, optionally
 /// with a unit: "1Gi-2Gi"); comparisons try Go durations, then quantities, then (for
 /// equality/"!") wildcards on the value stringified like Go (floats as "1.5E+00").
-/// A null resource value is compared as the empty string. Bool/number patterns
+/// A null resource value matches no string pattern ("?*" and "*" fail). Bool/number patterns
 /// compare exactly (numeric strings accepted); a null pattern accepts null, "", 0
 /// and false; a map pattern accepts any map; a list pattern nothing.
 bool match_scalar(const value& resource_value, const value& pattern_value);
