@@ -1,0 +1,107 @@
+// engine: runs a compiled program on one admission request.
+//
+// Kyverno's pipeline, per policy in program order: for each rule (declared
+// order, autogen clones included) check match/exclude, load the rule context
+// lazily, evaluate preconditions, substitute variables, run the handler.
+// Mutation rules cascade: each sees the previous rule's output. Validation runs
+// on the already-mutated object. Errors are values: a rule that cannot be
+// evaluated gets status `error` with a message; nothing throws.
+//
+//   engine_request req = engine_request::from_object(pod, "CREATE");
+//   engine_response m = engine::mutate(prog, req, env);
+//   engine_response v = engine::validate(prog, req.with_object(m.resource), env);
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "coco-admit/core/cluster_state.h"
+#include "coco-admit/core/program.h"
+#include "coco-admit/core/value.h"
+
+namespace coco_admit {
+
+enum class rule_status : unsigned char { pass, fail, warn, error, skip };
+const char* rule_status_name(rule_status s);
+
+struct rule_response {
+  std::string name;
+  rule_type type = rule_type::validate;
+  rule_status status = rule_status::skip;
+  std::string message;
+};
+
+struct policy_response {
+  const policy* pol = nullptr;
+  std::vector<rule_response> rules;
+  /// Mutation: the object after this policy (also set when unchanged).
+  value patched;
+  bool changed = false;
+};
+
+struct engine_response {
+  std::vector<policy_response> policies;
+  /// Mutation: the object after every policy; validation: the object checked.
+  value resource;
+};
+
+/// What the request is about. `object` is null on DELETE, `old_object` null
+/// on CREATE. `admission_request` is the raw AdmissionRequest when there is
+/// one (the server, `review`); the CLI leaves it null and the engine builds
+/// the `request` context from the fields.
+struct engine_request {
+  std::string operation = "CREATE";
+  value object;
+  value old_object;
+  std::string kind_group, kind_version, kind;  ///< requestKind; derived from the object when empty
+  std::string subresource;
+  std::string ns;    ///< request namespace
+  std::string name;  ///< request name
+  value user_info;   ///< AdmissionRequest.userInfo (null: none, user filters ignored)
+  std::vector<std::string> roles, cluster_roles;
+  value admission_request;  ///< without object/oldObject (those are the fields above)
+  bool dry_run = false;
+
+  /// Fills kind/namespace/name from the object (CLI use).
+  static engine_request from_object(value object, std::string operation = "CREATE");
+};
+
+/// Which policies of the program to run (the /fail and /ignore endpoints).
+enum class policy_subset : unsigned char { all, fail_only, ignore_only };
+
+/// Hook for `kyverno test` values files: called after a rule's context is
+/// built and before preconditions, to overwrite context entries.
+using context_override = std::function<void(const policy& p, const rule& r, value& context)>;
+
+struct engine_environment {
+  const cluster_state* cluster = nullptr;
+  context_override override_context;  ///< optional
+  policy_subset subset = policy_subset::all;
+  /// Bounds on one evaluation (issue: bounded cost).
+  std::size_t max_jmespath_steps = 1'000'000;
+  std::size_t max_context_bytes = 2 << 20;
+  std::size_t max_foreach_elements = 10'000;
+  /// Fill policy_response::patched after each mutate policy (the CLI and
+  /// `kyverno test` need it; admission does not, and skips the copies).
+  bool record_patched = true;
+  /// Admission semantics: a mutate policy with failurePolicy Ignore whose
+  /// rule errors contributes no changes (Kyverno's webhook drops them; its
+  /// CLI keeps them).
+  bool drop_failed_ignore_policies = false;
+};
+
+namespace engine {
+
+/// Runs every mutate rule; `resource` is the final object.
+/// The request is taken by value: its objects move into the evaluation context.
+engine_response mutate(const program& prog, engine_request req, const engine_environment& env);
+/// Runs every validate rule on `req.object` (or `old_object` on DELETE).
+engine_response validate(const program& prog, engine_request req, const engine_environment& env);
+
+/// Kyverno's enforcement decision for one validate rule result.
+failure_action effective_action(const policy& p, const rule& r, std::string_view ns);
+
+}  // namespace engine
+}  // namespace coco_admit
