@@ -166,6 +166,12 @@ INSTANTIATE_TEST_SUITE_P(
         ok_case{"modulo('1h10s', '1h')", R"("10s")"},
         ok_case{"sum(`[\"1h\", \"1s\", \"1ms\"]`)", R"("1h0m1.001s")"},
         ok_case{"add('-1us', '0s')", R"("-1µs")"},
+        // Quantities (Kyverno parses a string as a quantity before a duration).
+        ok_case{"add('1Gi', '512Mi')", R"("1536Mi")"},
+        ok_case{"subtract('1', '250m')", R"("750m")"},
+        ok_case{"add('1m', '1m')", R"("2m")"},
+        ok_case{"divide('1Gi', '256Mi')", "4"},
+        ok_case{"sum(`[\"1Gi\", \"1Gi\"]`)", R"("2Gi")"},
         // semver (blang/semver ranges).
         ok_case{"semver_compare('1.2.3', '>=1.0.0 <2.0.0')", "true"},
         ok_case{"semver_compare('2.1.0', '>=1.0.0 <2.0.0')", "false"},
@@ -236,7 +242,9 @@ INSTANTIATE_TEST_SUITE_P(
         err_case{"modulo(`1.5`, `1`)", error_class::invalid_value, "Non-integer"},
         err_case{"add(`1`, '1h')", error_class::invalid_type, "types mismatch"},
         err_case{"add('x', '1h')", error_class::invalid_type, "must be a number, a quantity or a duration"},
-        err_case{"add('1Gi', '512Mi')", error_class::other, "quantity arithmetic is not supported"},
+        err_case{"multiply('1Gi', `2`)", error_class::other, "not supported"},
+        err_case{"add('1Gi', '1h')", error_class::invalid_type, "types mismatch"},
+        err_case{"sum(`[\"1Gi\", \"1h\"]`)", error_class::invalid_type, "all quantities"},
         err_case{"round(`1.5`, `0.5`)", error_class::invalid_value, "integer"},
         err_case{"lookup(list, 'a')", error_class::invalid_type, "number"},
         err_case{"semver_compare('1.0.0', '|| 1.0.0')", error_class::invalid_value, "invalid semver range"},

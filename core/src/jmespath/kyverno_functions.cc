@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/quantity.h"
 #include "coco-admit/core/wildcard.h"
 #include "coco-admit/core/yaml.h"
 #include "jmespath/functions.h"
@@ -488,54 +489,21 @@ result<value> fn_lookup(call& c) {
 
 /// An arithmetic operand: a number, a Kubernetes quantity or a Go duration.
 struct operand {
-  enum { scalar, duration } kind;
+  enum { scalar, duration, quantity_kind } kind;
   double number = 0;
   std::int64_t nanos = 0;
+  quantity q;
 };
-
-/// Whether `s` is a Kubernetes resource quantity (resource.ParseQuantity syntax):
-/// sign, digits with optional fraction, then a binary/decimal SI suffix or an exponent.
-bool looks_like_quantity(std::string_view s) {
-  std::size_t i = 0;
-  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-  std::size_t digits = 0;
-  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
-  }
-  if (digits == 0) return false;
-  std::string_view suffix = s.substr(i);
-  static const std::string_view suffixes[] = {"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u",
-                                              "m", "k", "M", "G", "T", "P", "E"};
-  for (auto x : suffixes) {
-    if (suffix == x) return true;
-  }
-  if (suffix.size() >= 2 && (suffix[0] == 'e' || suffix[0] == 'E')) {
-    std::size_t k = 1;
-    if (suffix[k] == '+' || suffix[k] == '-') ++k;
-    if (k == suffix.size()) return false;
-    for (; k < suffix.size(); ++k) {
-      if (!std::isdigit(static_cast<unsigned char>(suffix[k]))) return false;
-    }
-    return true;
-  }
-  return false;
-}
 
 result<operand> to_operand(call& c, std::size_t i) {
   const value& v = c.arg(i);
-  if (v.is_number()) return operand{operand::scalar, v.as_double(), 0};
+  if (v.is_number()) return operand{operand::scalar, v.as_double(), 0, {}};
   if (v.is_string()) {
     // Kyverno tries resource.ParseQuantity before time.ParseDuration, so "1m"
-    // is one milli-unit, not a minute. Quantity arithmetic is not available
-    // here; refuse rather than misread the value as a duration.
-    if (looks_like_quantity(v.as_string())) {
-      return error::unsupported("JMESPath function '" + std::string(c.name()) + "': argument " + ordinal(i) +
-                                " '" + v.as_string() + "' is a resource quantity; quantity arithmetic is not supported");
-    }
+    // is one milli-unit, not a minute.
+    if (auto q = parse_quantity(v.as_string()); q.ok()) return operand{operand::quantity_kind, 0, 0, *q};
     std::int64_t d = 0;
-    if (go_time::parse_duration(v.as_string(), d)) return operand{operand::duration, 0, d};
+    if (go_time::parse_duration(v.as_string(), d)) return operand{operand::duration, 0, d, {}};
   }
   return c.invalid_type("argument " + ordinal(i) + " must be a number, a quantity or a duration");
 }
@@ -564,6 +532,28 @@ result<value> arithmetic(call& c, arith op) {
   const operand& b = *y;
   auto mismatch = [&] { return c.invalid_type("types mismatch"); };
   auto zero = [&] { return c.invalid_value("Zero divisor passed"); };
+  bool aq = a.kind == operand::quantity_kind, bq = b.kind == operand::quantity_kind;
+  if (aq || bq) {
+    // Exact quantity sums/differences and quantity ratios; scaling or taking
+    // the modulo of a quantity is refused rather than approximated.
+    if (aq && bq && (op == arith::add || op == arith::subtract)) {
+      return value(to_string(op == arith::add ? add(a.q, b.q) : subtract(a.q, b.q)));
+    }
+    if (aq && bq && op == arith::divide) {
+      if (b.q.is_zero()) return zero();
+      return value(to_double(a.q) / to_double(b.q));
+    }
+    if (aq && bq) {
+      return error::unsupported("JMESPath function '" + std::string(c.name()) +
+                                "': modulo of resource quantities is not supported");
+    }
+    if ((op == arith::multiply || op == arith::divide) &&
+        (a.kind == operand::scalar || b.kind == operand::scalar)) {
+      return error::unsupported("JMESPath function '" + std::string(c.name()) +
+                                "': scaling a resource quantity by a number is not supported");
+    }
+    return mismatch();
+  }
   bool as = a.kind == operand::scalar, bs = b.kind == operand::scalar;
   switch (op) {
     case arith::add:
@@ -629,8 +619,8 @@ result<value> fn_round(call& c) {
   return value(std::round(v * shift) / shift);
 }
 
-/// JMESPath's sum over numbers, extended as in Kyverno to durations
-/// (an empty array is 0 as in the JMESPath specification).
+/// JMESPath's sum over numbers, extended as in Kyverno to quantities and
+/// durations (an empty array is 0 as in the JMESPath specification).
 result<value> fn_sum(call& c) {
   const auto& a = c.arg(0).as_array();
   if (std::all_of(a.begin(), a.end(), [](const value& x) { return x.is_number(); })) {
@@ -638,18 +628,22 @@ result<value> fn_sum(call& c) {
     for (const value& x : a) s += x.as_double();
     return value(s);
   }
+  auto bad = [&] { return c.invalid_type("elements must all be numbers, all quantities or all durations"); };
+  if (!std::all_of(a.begin(), a.end(), [](const value& x) { return x.is_string(); })) return bad();
+  // Same kind for every element, decided by the first (as Kyverno's chained add()).
+  if (auto first = parse_quantity(a[0].as_string()); first.ok()) {
+    quantity total = *first;
+    for (std::size_t i = 1; i < a.size(); ++i) {
+      auto q = parse_quantity(a[i].as_string());
+      if (!q.ok()) return bad();
+      total = add(total, *q);
+    }
+    return value(to_string(total));
+  }
   std::int64_t total = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const value& x = a[i];
-    if (!x.is_string()) return c.invalid_type("elements must all be numbers, quantities or durations");
-    if (looks_like_quantity(x.as_string())) {
-      return error::unsupported("JMESPath function 'sum': element '" + x.as_string() +
-                                "' is a resource quantity; quantity arithmetic is not supported");
-    }
+  for (const value& x : a) {
     std::int64_t d;
-    if (!go_time::parse_duration(x.as_string(), d)) {
-      return c.invalid_type("elements must all be numbers, quantities or durations");
-    }
+    if (parse_quantity(x.as_string()).ok() || !go_time::parse_duration(x.as_string(), d)) return bad();
     if (add_overflows(total, d, total)) return c.invalid_value("duration overflow");
   }
   return duration_value(total);
