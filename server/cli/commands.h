@@ -9,5 +9,6 @@
 namespace coco_admit::cli {
 
 void add_version_command(CLI::App& app, int& exit_code);
+void add_test_command(CLI::App& app, int& exit_code);
 
 }  // namespace coco_admit::cli
