@@ -42,6 +42,9 @@ struct check {
   std::string expected;  ///< pass|fail|skip|error|warn
   std::string actual;    ///< the rule status found; empty when none could be determined
   bool passed = false;
+  /// Not checked, as the Kyverno CLI does not check it (the policy has no
+  /// rule of that name but answered for the resource); counts as passed.
+  bool ignored = false;
   std::string message;  ///< engine message, or why the check could not be made
 };
 
@@ -55,7 +58,8 @@ struct suite_result {
   std::vector<check> checks;
   /// Whether every check passed (false on a load error or when there are no checks).
   bool passed() const;
-  std::size_t passed_checks() const;
+  std::size_t passed_checks() const;  ///< ignored checks excluded
+  std::size_t ignored_checks() const;
   /// Results entries whose checks all passed.
   std::size_t passed_entries() const;
 };
