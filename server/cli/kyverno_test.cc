@@ -640,12 +640,13 @@ resource_run run_resource(const suite& s, const loaded_resource& r) {
     if (!lp.has_mutate) continue;
     prepared p = prepare(s, lp, r, current);
     engine_environment env = make_environment(s, lp, p);
-    engine_response resp = engine::mutate(*lp.prog, p.req, env);
+    const bool deleting = p.req.operation == "DELETE";
+    engine_response resp = engine::mutate(*lp.prog, std::move(p.req), env);
     if (const policy_response* pr = find_response(resp, lp)) {
       out.rules = pr->rules;
       if (!pr->patched.is_null()) out.patched = pr->patched;
     }
-    if (p.req.operation != "DELETE" && !resp.resource.is_null()) current = resp.resource;
+    if (!deleting && !resp.resource.is_null()) current = resp.resource;
     if (out.patched.is_null()) out.patched = current;
   }
   for (std::size_t i = 0; i < s.policies.size(); ++i) {
@@ -655,7 +656,7 @@ resource_run run_resource(const suite& s, const loaded_resource& r) {
     if (!lp.has_validate) continue;
     prepared p = prepare(s, lp, r, current);
     engine_environment env = make_environment(s, lp, p);
-    engine_response resp = engine::validate(*lp.prog, p.req, env);
+    engine_response resp = engine::validate(*lp.prog, std::move(p.req), env);
     if (const policy_response* pr = find_response(resp, lp)) {
       out.rules.insert(out.rules.end(), pr->rules.begin(), pr->rules.end());
     }
