@@ -737,7 +737,10 @@ engine_response evaluator::run(rule_type type) {
         if (r.type != type) continue;
         build_facts(facts);  // a previous rule may have changed labels or names
         if (!rule_matches(r, facts)) continue;
-        if (type == rule_type::mutate && env_.drop_failed_ignore_policies && !before) before = resource();
+        if (type == rule_type::mutate && env_.drop_failed_ignore_policies && p.on_error == failure_policy::ignore &&
+            !before) {
+          before = resource();
+        }
         rule_outcome o = run_rule(p, r);
         if (o.status == rule_status::pass && type == rule_type::mutate) pr.changed = true;
         pr.rules.push_back(rule_response{r.name, r.type, o.status, std::move(o.message)});
