@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "go_text.h"
+
 namespace coco_admit {
 namespace {
 
@@ -94,27 +96,6 @@ bool split_quantity(std::string_view s, pieces& out) {
   return true;
 }
 
-// Go strconv.ParseInt(s, 10, 64).
-bool go_parse_int64(std::string_view s, std::int64_t& out) {
-  if (s.empty()) return false;
-  bool neg = false;
-  std::size_t i = 0;
-  if (s[0] == '+' || s[0] == '-') {
-    neg = s[0] == '-';
-    i = 1;
-  }
-  if (i >= s.size()) return false;
-  unsigned __int128 v = 0;
-  for (; i < s.size(); ++i) {
-    if (!is_digit(s[i])) return false;
-    v = v * 10 + static_cast<unsigned>(s[i] - '0');
-    if (v > static_cast<unsigned __int128>(INT64_MAX) + 1) return false;
-  }
-  if (!neg && v > static_cast<unsigned __int128>(INT64_MAX)) return false;
-  out = neg ? static_cast<std::int64_t>(-static_cast<__int128>(v)) : static_cast<std::int64_t>(v);
-  return true;
-}
-
 // suffixHandler.interpret: base (10 or 2), exponent and format.
 bool interpret_suffix(std::string_view suf, int& base, std::int32_t& exponent, quantity::format& fmt) {
   struct entry {
@@ -137,7 +118,7 @@ bool interpret_suffix(std::string_view suf, int& base, std::int32_t& exponent, q
   }
   if (suf.size() > 1 && (suf[0] == 'e' || suf[0] == 'E')) {
     std::int64_t parsed = 0;
-    if (!go_parse_int64(suf.substr(1), parsed)) return false;
+    if (!go::parse_int64(suf.substr(1), parsed)) return false;
     base = 10;
     exponent = static_cast<std::int32_t>(parsed);  // Go's int32(parsed) truncation
     fmt = quantity::format::decimal_exponent;
