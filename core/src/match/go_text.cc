@@ -198,7 +198,7 @@ std::string format_float_e(double f) {
 }
 
 namespace {
-void sprint_to(const value& v, std::string& out, int depth) {
+void sprint_to(const value& v, std::string& out, int depth, bool ints) {
   if (depth > 64) {  // JSON input is already depth-bounded; this keeps sprint bounded on its own too
     out += "...";
     return;
@@ -207,6 +207,12 @@ void sprint_to(const value& v, std::string& out, int depth) {
     case value::kind::null: out += "<nil>"; return;
     case value::kind::boolean: out += v.as_bool() ? "true" : "false"; return;
     case value::kind::integer:
+      if (ints) {
+        out += std::to_string(v.as_int());
+        return;
+      }
+      out += format_float_g(v.as_double());
+      return;
     case value::kind::number: out += format_float_g(v.as_double()); return;
     case value::kind::string: out += v.as_string(); return;
     case value::kind::array: {
@@ -215,7 +221,7 @@ void sprint_to(const value& v, std::string& out, int depth) {
       for (const auto& e : v.as_array()) {
         if (!first) out += ' ';
         first = false;
-        sprint_to(e, out, depth + 1);
+        sprint_to(e, out, depth + 1, ints);
       }
       out += ']';
       return;
@@ -231,7 +237,7 @@ void sprint_to(const value& v, std::string& out, int depth) {
         first = false;
         out += m->key;
         out += ':';
-        sprint_to(m->val, out, depth + 1);
+        sprint_to(m->val, out, depth + 1, ints);
       }
       out += ']';
       return;
@@ -242,8 +248,27 @@ void sprint_to(const value& v, std::string& out, int depth) {
 
 std::string sprint(const value& v) {
   std::string out;
-  sprint_to(v, out, 0);
+  sprint_to(v, out, 0, false);
   return out;
+}
+
+std::string sprint_resource(const value& v) {
+  std::string out;
+  sprint_to(v, out, 0, true);
+  return out;
+}
+
+const char* type_name(const value& v) noexcept {
+  switch (v.type()) {
+    case value::kind::null: return "<nil>";
+    case value::kind::boolean: return "bool";
+    case value::kind::integer: return "int64";
+    case value::kind::number: return "float64";
+    case value::kind::string: return "string";
+    case value::kind::array: return "[]interface {}";
+    case value::kind::object: return "map[string]interface {}";
+  }
+  return "<nil>";
 }
 
 std::int64_t float_to_int64(double f) noexcept {

@@ -26,6 +26,10 @@ std::string format_float_e(double f);
 /// fmt.Sprint(v) for a JSON value decoded the Go way (numbers are float64):
 /// "a", "3", "1e+06", "true", "<nil>", "[a b]", "map[k:v]" (keys sorted).
 std::string sprint(const value& v);
+/// fmt.Sprint for resource values, whose integers stay int64 in Kyverno (printed in decimal).
+std::string sprint_resource(const value& v);
+/// Go's %T for a decoded JSON value ("map[string]interface {}", "int64", "<nil>", ...).
+const char* type_name(const value& v) noexcept;
 /// Go's int64(f) conversion, with amd64's result (INT64_MIN) for NaN and out-of-range values.
 std::int64_t float_to_int64(double f) noexcept;
 
