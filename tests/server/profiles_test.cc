@@ -14,6 +14,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
+#include <ostream>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -68,6 +69,9 @@ struct profile_case {
   const char* name;
   bool needs_shared;  ///< runs a policy from ../shared
 };
+
+// Readable parameter names in gtest/ctest output.
+void PrintTo(const profile_case& p, std::ostream* os) { *os << p.name; }
 
 const profile_case profiles[] = {
     {"coco", false},
@@ -172,6 +176,8 @@ struct denial_case {
   const char* rule;
   std::vector<std::string> fragments;
 };
+
+void PrintTo(const denial_case& c, std::ostream* os) { *os << "COCO.md 7." << c.coco_md << " " << c.workload; }
 
 class CocoDenial : public ::testing::TestWithParam<denial_case> {};
 
