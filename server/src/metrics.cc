@@ -164,7 +164,11 @@ std::string metrics_registry::render(std::string_view version) const {
       admission_labels(k);
       o += ",le=\"";
       if (i == duration_buckets.size()) o += "+Inf";
-      else append_double(o, duration_buckets[i]);
+      else {
+        char b[32];
+        std::snprintf(b, sizeof b, "%g", duration_buckets[i]);
+        o += b;
+      }
       o += "\"} " + std::to_string(i == duration_buckets.size() ? s.count : s.buckets[i]) + "\n";
     }
     o += "coco_admit_admission_review_duration_seconds_sum{";

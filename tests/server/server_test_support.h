@@ -179,6 +179,7 @@ struct fixture_files {
     c.handle_signals = false;
     c.reload_interval_seconds = 0.5;
     c.header_timeout_seconds = 2;
+    c.shutdown_grace_seconds = 0.2;
     return c;
   }
 };

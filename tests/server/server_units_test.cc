@@ -128,7 +128,7 @@ TEST(Metrics, SumsCoresAndBoundsLabels) {
       "resource_namespace=\"a\",resource_request_operation=\"CREATE\",request_allowed=\"true\"} 1\n",
       "resource_namespace=\"other\",resource_request_operation=\"CREATE\",request_allowed=\"true\"} 2\n",
       "coco_admit_admission_review_duration_seconds_bucket{resource_kind=\"Pod\",resource_namespace=\"default\","
-      "resource_request_operation=\"CREATE\",request_allowed=\"true\",le=\"0.0025000000000000001\"} 1\n",
+      "resource_request_operation=\"CREATE\",request_allowed=\"true\",le=\"0.0025\"} 1\n",
       "le=\"+Inf\"} 2\n",
       "coco_admit_policy_results_total{policy_name=\"pol\",rule_name=\"rule\",rule_type=\"mutate\",rule_result=\"pass\"} 5\n",
       "coco_admit_reloads_total{kind=\"certificate\",result=\"failure\"} 1\n",
