@@ -8,8 +8,8 @@
 //
 // Policy order in the program is defined: ClusterPolicies first, then
 // namespaced Policies, each sorted by (namespace, name); rules keep their
-// declared order, each followed by its autogen clones. So the same policy set
-// always produces the same bytes.
+// declared order, followed by the autogen clones (Kyverno's ComputeRules
+// order). So the same policy set always produces the same bytes.
 #pragma once
 
 #include <memory>

@@ -61,7 +61,7 @@ struct engine_request {
   std::string name;  ///< request name
   value user_info;   ///< AdmissionRequest.userInfo (null: none, user filters ignored)
   std::vector<std::string> roles, cluster_roles;
-  value admission_request;
+  value admission_request;  ///< without object/oldObject (those are the fields above)
   bool dry_run = false;
 
   /// Fills kind/namespace/name from the object (CLI use).
@@ -83,14 +83,22 @@ struct engine_environment {
   std::size_t max_jmespath_steps = 1'000'000;
   std::size_t max_context_bytes = 2 << 20;
   std::size_t max_foreach_elements = 10'000;
+  /// Fill policy_response::patched after each mutate policy (the CLI and
+  /// `kyverno test` need it; admission does not, and skips the copies).
+  bool record_patched = true;
+  /// Admission semantics: a mutate policy with failurePolicy Ignore whose
+  /// rule errors contributes no changes (Kyverno's webhook drops them; its
+  /// CLI keeps them).
+  bool drop_failed_ignore_policies = false;
 };
 
 namespace engine {
 
 /// Runs every mutate rule; `resource` is the final object.
-engine_response mutate(const program& prog, const engine_request& req, const engine_environment& env);
+/// The request is taken by value: its objects move into the evaluation context.
+engine_response mutate(const program& prog, engine_request req, const engine_environment& env);
 /// Runs every validate rule on `req.object` (or `old_object` on DELETE).
-engine_response validate(const program& prog, const engine_request& req, const engine_environment& env);
+engine_response validate(const program& prog, engine_request req, const engine_environment& env);
 
 /// Kyverno's enforcement decision for one validate rule result.
 failure_action effective_action(const policy& p, const rule& r, std::string_view ns);

@@ -7,7 +7,7 @@
 //
 //   program
 //   ├── policies[]            sorted by (namespace, name): the defined order
-//   │   └── rules[]           declared order, autogen clones appended per rule
+//   │   └── rules[]           declared order, then the autogen clones
 //   │       ├── match/exclude resource filters (kinds, names, namespaces, ...)
 //   │       ├── context[]     configMap / variable entries, loaded lazily
 //   │       ├── preconditions condition blocks over templates
@@ -214,5 +214,8 @@ struct program {
   rule_selector selector;
   std::size_t rule_count() const;
 };
+
+/// (Re)builds `prog.selector` from the policies; every front end calls it last.
+void build_selector(program& prog);
 
 }  // namespace coco_admit

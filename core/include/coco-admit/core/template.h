@@ -50,6 +50,13 @@ struct tmpl {
 result<template_string> parse_template_string(std::string_view text);
 /// Whether `text` contains an unescaped `{{`.
 bool has_variables(std::string_view text);
+/// [begin, end) of every unescaped `{{ ... }}` in `s`, as Kyverno's variable
+/// regex finds them (one level of inner `{...}` allowed).
+std::vector<std::pair<std::size_t, std::size_t>> find_variables(std::string_view s);
+/// The JMESPath inside `{{ expr }}`; sets *shallow for `{{- expr }}`.
+std::string variable_expression(std::string_view var, bool* shallow);
+/// `\{{x}}` -> `{{x}}`.
+std::string unescape_variables(std::string_view text);
 /// Compiles every variable in `raw` (strings and keys). Errors carry the JSON
 /// pointer of the offending string.
 result<tmpl> compile_template(value raw);

@@ -35,22 +35,29 @@ class value {
   using array_t = std::vector<value>;
   using object_t = std::vector<member>;
 
-  value() noexcept = default;
-  value(std::nullptr_t) noexcept {}
-  value(bool b) noexcept : v_(b) {}
-  value(int i) noexcept : v_(std::int64_t{i}) {}
-  value(long i) noexcept : v_(std::int64_t{i}) {}
-  value(long long i) noexcept : v_(std::int64_t{i}) {}
-  value(unsigned i) noexcept : v_(std::int64_t{i}) {}
-  value(double d) noexcept : v_(d) {}
-  value(std::string s) noexcept : v_(std::move(s)) {}
-  value(std::string_view s) : v_(std::string(s)) {}
-  value(const char* s) : v_(std::string(s)) {}
-  value(array_t a) noexcept : v_(std::move(a)) {}
-  value(object_t o) noexcept : v_(std::move(o)) {}
+  // Defined below, once `member` is complete: clang checks the variant's
+  // alternatives for completeness where these are instantiated.
+  value() noexcept;
+  value(std::nullptr_t) noexcept;
+  value(bool b) noexcept;
+  value(int i) noexcept;
+  value(long i) noexcept;
+  value(long long i) noexcept;
+  value(unsigned i) noexcept;
+  value(double d) noexcept;
+  value(std::string s) noexcept;
+  value(std::string_view s);
+  value(const char* s);
+  value(array_t a) noexcept;
+  value(object_t o) noexcept;
+  value(const value&);
+  value(value&&) noexcept;
+  value& operator=(const value&);
+  value& operator=(value&&) noexcept;
+  ~value();
 
-  static value array() { return value(array_t{}); }
-  static value object() { return value(object_t{}); }
+  static value array();
+  static value object();
 
   kind type() const noexcept { return static_cast<kind>(v_.index()); }
   bool is_null() const noexcept { return type() == kind::null; }
@@ -105,6 +112,27 @@ struct member {
   std::string key;
   value val;
 };
+
+inline value::value() noexcept = default;
+inline value::value(std::nullptr_t) noexcept {}
+inline value::value(bool b) noexcept : v_(b) {}
+inline value::value(int i) noexcept : v_(std::int64_t{i}) {}
+inline value::value(long i) noexcept : v_(std::int64_t{i}) {}
+inline value::value(long long i) noexcept : v_(std::int64_t{i}) {}
+inline value::value(unsigned i) noexcept : v_(std::int64_t{i}) {}
+inline value::value(double d) noexcept : v_(d) {}
+inline value::value(std::string s) noexcept : v_(std::move(s)) {}
+inline value::value(std::string_view s) : v_(std::string(s)) {}
+inline value::value(const char* s) : v_(std::string(s)) {}
+inline value::value(array_t a) noexcept : v_(std::move(a)) {}
+inline value::value(object_t o) noexcept : v_(std::move(o)) {}
+inline value::value(const value&) = default;
+inline value::value(value&&) noexcept = default;
+inline value& value::operator=(const value&) = default;
+inline value& value::operator=(value&&) noexcept = default;
+inline value::~value() = default;
+inline value value::array() { return value(array_t{}); }
+inline value value::object() { return value(object_t{}); }
 
 /// Name of a kind as JMESPath's type() spells it ("null", "boolean", "number",
 /// "string", "array", "object").

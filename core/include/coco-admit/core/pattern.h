@@ -1,0 +1,76 @@
+// Kyverno validate.pattern matching (pkg/engine/validate/validate.go MatchPattern,
+// pkg/engine/pattern/pattern.go Validate, pkg/engine/anchor/*).
+//
+// The pattern is walked against the resource from the root ("/"):
+//  - map pattern: the resource must be a map; anchored keys are checked first
+//    (sorted by key), then keys whose values contain anchors (reverse-sorted),
+//    then the rest (sorted). A missing resource key is compared as null, except
+//    that pattern "*" means "present and non-null".
+//  - list pattern: if its first element is a map, every resource element must
+//    match that map (other pattern elements are ignored; elements skipped by a
+//    conditional anchor do not count, all skipped => skip); otherwise pattern
+//    element i is checked against resource element i (resource at least as long).
+//  - scalar pattern against a resource list: every element must match.
+//  - scalar pattern: match_scalar() below.
+// Anchors: (k) conditional and <(k) global (failure => skip), =(k) equality
+// (checked only when present), X(k) negation (must be absent), ^(k) existence
+// (each pattern map must match some element of the resource list). +(k) is a
+// mutate-only anchor and is compared as a literal key here, as in Kyverno.
+//
+// Outcome: pass; skip (a conditional/global anchor did not hold, or Kyverno's
+// "an anchor key is missing in the resource" rule); fail with the Kyverno path of
+// the failing element ("/spec/containers/0/image/") and a reason for messages.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "coco-admit/core/result.h"
+#include "coco-admit/core/value.h"
+
+namespace coco_admit::pattern {
+
+/// Pattern nesting beyond this fails the match (bounded recursion on any input).
+inline constexpr int max_depth = 200;
+
+enum class status : std::uint8_t { pass, fail, skip };
+
+struct outcome {
+  status st = status::pass;
+  /// For fail: Kyverno's error path with a trailing slash, e.g. "/spec/containers/0/image/".
+  /// Empty for pass and skip (as in Kyverno's PatternError).
+  std::string path;
+  /// Kyverno's error text (for logs and messages); empty on pass.
+  std::string reason;
+};
+
+/// MatchPattern(resource, pattern).
+outcome match(const value& resource, const value& pattern);
+
+/// pattern.Validate(value, pattern): one resource value against one pattern value.
+/// String patterns: split on "|" (any), then "&" (all), trimmed; each part may start
+/// with ">=", "<=", ">", "<", "!" or be a range "a-b" / "a!-b" (numbers, optionally
+/// with a unit: "1Gi-2Gi"); comparisons try Go durations, then quantities, then (for
+/// equality/"!") wildcards on the value stringified like Go (floats as "1.5E+00").
+/// A null resource value matches no string pattern ("?*" and "*" fail). Bool/number patterns
+/// compare exactly (numeric strings accepted); a null pattern accepts null, "", 0
+/// and false; a map pattern accepts any map; a list pattern nothing.
+bool match_scalar(const value& resource_value, const value& pattern_value);
+
+/// Anchor forms of a pattern key (anchor.Parse: `^([+<=X^])?\((.+)\)$` after trimming spaces).
+enum class anchor_kind : std::uint8_t { none, condition, global, equality, negation, existence, add_if_not_present };
+struct anchor {
+  anchor_kind kind = anchor_kind::none;
+  std::string_view key;  ///< the key inside the parentheses (a view into the argument)
+};
+anchor parse_anchor(std::string_view key) noexcept;
+
+/// Resolves Kyverno's pattern-relative references in string leaves, in place:
+/// `$(./../../limits/memory)` is replaced by the pattern's own value at that path
+/// (relative to the leaf's path, anchors ignored), and an operator prefix is kept:
+/// `$(<=./../../limits/memory)` -> "<=2048Mi". `\$(` is not a reference. Errors
+/// (unresolved reference, non-scalar target) name the reference and the leaf path.
+coco_admit::status resolve_references(value& pattern);
+
+}  // namespace coco_admit::pattern

@@ -1,0 +1,60 @@
+// Kyverno patchStrategicMerge: anchor preprocessing, then kustomize kyaml merge2.
+//
+// Kyverno applies a patchStrategicMerge overlay in two steps (pkg/engine/mutate/patch/strategicMergePatch.go):
+//   1. strategicPreprocessing.go resolves the mutate anchors against the resource: `+(k)` add-if-not-present,
+//      `(k)` conditional and `<(k)` global conditions, in maps and in lists of maps. The output is a plain
+//      overlay without anchors (or a verdict that the rule must be skipped).
+//   2. kustomize kyaml merge2 (api/filters/patchstrategicmerge) merges the plain overlay into the resource with
+//      ListIncreaseDirection=Prepend. Lists are merged by key only where the Kubernetes 1.21.2 OpenAPI embedded
+//      in kyaml says so (looked up from the resource's apiVersion/kind); every other list is replaced.
+//
+//   auto pre = strategic_merge::preprocess(pod, overlay, {my_pattern_fn, &ctx});
+//   if (!pre.ok()) ...;                 // malformed overlay (validate-only anchor, ...)
+//   if (pre->skip) ...;                 // rule skip, pre->skip_reason says why
+//   auto merged = strategic_merge::merge(pod, pre->overlay);
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "coco-admit/core/result.h"
+#include "coco-admit/core/value.h"
+
+namespace coco_admit::strategic_merge {
+
+/// Does `resource_value` satisfy the validate-pattern `pattern`? Used by `(k)` and `<(k)` anchors. The lead
+/// wires Kyverno's pattern matcher in; tests pass simple lambdas.
+using condition_fn = bool (*)(const value& resource_value, const value& pattern, void* ctx);
+struct matcher {
+  condition_fn fn = nullptr;
+  void* ctx = nullptr;
+};
+
+/// Outcome of anchor preprocessing. When `skip` is set the rule must be reported as skipped with
+/// `skip_reason` and `overlay` is the empty object (Kyverno turns a failed condition into an empty patch).
+struct preprocess_result {
+  bool skip = false;
+  std::string skip_reason;
+  value overlay;
+};
+
+/// Nesting deeper than this (in the overlay or resource) is rejected with error::budget.
+inline constexpr int max_depth = 128;
+
+/// Kyverno strategicPreprocessing. Errors (not skips) for validate-only anchors `=()`, `X()`, `^()` and for
+/// overlays that are not objects. Deterministic.
+result<preprocess_result> preprocess(const value& resource, const value& overlay, matcher m);
+
+/// kyaml merge2 with Prepend (see the file comment). `null` deletes a field, `$patch: delete|replace|merge` on
+/// maps and list elements are honoured, `{$patch: replace}` as a list element replaces a merge-keyed list.
+/// Errors when the resource and overlay disagree on a node kind (map vs list vs scalar), like kyaml's
+/// "wrong node kind", on an unknown `$patch` value, and when the overlay deletes the whole resource.
+/// Existing keys keep their position; new keys are appended in sorted order (kyaml walks sorted field names).
+result<value> merge(const value& resource, const value& overlay);
+
+/// Merge key of the list at `field` inside objects of OpenAPI type `type_name` (e.g. "io.k8s.api.core.v1.PodSpec",
+/// "containers" -> "name"), "" for a merged set of scalars (finalizers), nullptr when the list is replaced
+/// wholesale. Exposed for tests and for the compiler's patch planning.
+const char* list_merge_key(std::string_view type_name, std::string_view field);
+
+}  // namespace coco_admit::strategic_merge

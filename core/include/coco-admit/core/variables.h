@@ -1,0 +1,37 @@
+// Kyverno variable substitution over templates (template.h).
+//
+// Strings holding `{{ expr }}` are replaced by the JMESPath result evaluated
+// on the JSON context: a string that is exactly one variable takes the typed
+// result, otherwise results are stringified (JSON for non-strings) into the
+// text, which is then re-scanned for variables (nesting) unless `{{- }}`.
+// Keys are substituted too. A missing key is an error (Kyverno's fork of
+// go-jmespath), unless the expression itself swallows it (`||`, ...).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "coco-admit/core/jmespath.h"
+#include "coco-admit/core/result.h"
+#include "coco-admit/core/template.h"
+#include "coco-admit/core/value.h"
+
+namespace coco_admit::variables {
+
+struct options {
+  const value* context = nullptr;          ///< the JSON context queried by variables
+  std::string self_prefix = "request.object";  ///< what {{@}} refers to
+  jmespath::limits limits;
+};
+
+/// Substitutes every variable of `t`.
+result<value> substitute(const tmpl& t, const options& o);
+/// Substitutes variables in a string only known at run time (compiles them now).
+result<value> substitute_text(std::string_view text, const options& o);
+/// Evaluates one JMESPath expression text on the context.
+result<value> query(std::string_view expression, const options& o);
+
+/// Kyverno's stringification of a substituted value inside a larger string.
+std::string to_text(const value& v);
+
+}  // namespace coco_admit::variables

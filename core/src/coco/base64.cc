@@ -1,0 +1,147 @@
+// Hand-written rather than OpenSSL's EVP_DecodeBlock: that function accepts
+// whitespace, does not report where the input went wrong and knows nothing of
+// base64url, while our diagnostics must name the offset and the alphabet.
+#include "coco-admit/core/coco/base64.h"
+
+#include <array>
+#include <cstdint>
+
+namespace coco_admit::coco {
+namespace {
+
+constexpr std::string_view std_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view url_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+constexpr std::array<std::int8_t, 256> make_table(std::string_view alphabet) {
+  std::array<std::int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (std::size_t i = 0; i < alphabet.size(); ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+  return t;
+}
+
+constexpr auto std_table = make_table(std_alphabet);
+constexpr auto url_table = make_table(url_alphabet);
+
+std::string describe_char(unsigned char c) {
+  if (c == '\n') return "line break '\\n'";
+  if (c == '\r') return "line break '\\r'";
+  if (c == '\t') return "tab";
+  if (c == ' ') return "space";
+  if (c >= 0x21 && c < 0x7f) return std::string("invalid character '") + static_cast<char>(c) + "'";
+  static constexpr char hex[] = "0123456789abcdef";
+  return std::string("invalid byte 0x") + hex[c >> 4] + hex[c & 15];
+}
+
+std::string encode(std::string_view bytes, std::string_view alphabet, bool pad) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    std::uint32_t n = (std::uint32_t(static_cast<unsigned char>(bytes[i])) << 16) |
+                      (std::uint32_t(static_cast<unsigned char>(bytes[i + 1])) << 8) |
+                      std::uint32_t(static_cast<unsigned char>(bytes[i + 2]));
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += alphabet[(n >> 6) & 63];
+    out += alphabet[n & 63];
+  }
+  std::size_t rest = bytes.size() - i;
+  if (rest == 1) {
+    std::uint32_t n = std::uint32_t(static_cast<unsigned char>(bytes[i])) << 16;
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    if (pad) out += "==";
+  } else if (rest == 2) {
+    std::uint32_t n = (std::uint32_t(static_cast<unsigned char>(bytes[i])) << 16) |
+                      (std::uint32_t(static_cast<unsigned char>(bytes[i + 1])) << 8);
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += alphabet[(n >> 6) & 63];
+    if (pad) out += '=';
+  }
+  return out;
+}
+
+// Decodes `text` whose data characters all belong to `table`; `padded`
+// selects the standard (padding required) or base64url (padding forbidden)
+// rules. `other` is the table of the alternative alphabet, used for a hint.
+result<std::string> decode(std::string_view text, const std::array<std::int8_t, 256>& table, bool padded) {
+  const char* other_hint = padded ? " (standard alphabet required, not base64url)"
+                                  : " (base64url alphabet required, not standard base64)";
+  const auto& other = padded ? url_table : std_table;
+  // Data characters end at the first '=' (padded form only).
+  std::size_t data_end = text.size();
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '=') {
+      if (!padded) {
+        return error::invalid("'=' padding at offset " + std::to_string(i) +
+                              " (base64url without padding required, as in JWS)");
+      }
+      data_end = i;
+      break;
+    }
+    if (table[c] < 0) {
+      std::string msg = describe_char(c) + " at offset " + std::to_string(i);
+      if (c == '\n' || c == '\r') {
+        msg += " (the value must be one line: encode with base64 -w0)";
+      } else if (other[c] >= 0) {
+        msg += other_hint;
+      }
+      return error::invalid(std::move(msg));
+    }
+  }
+  std::size_t data_len = data_end;
+  std::size_t rem = data_len % 4;
+  if (rem == 1) {
+    return error::invalid("truncated input: " + std::to_string(data_len) +
+                          " data characters cannot encode whole bytes");
+  }
+  if (padded) {
+    std::size_t pad_len = text.size() - data_end;
+    std::size_t want = rem == 0 ? 0 : 4 - rem;
+    for (std::size_t i = data_end; i < text.size(); ++i) {
+      if (text[i] != '=') {
+        return error::invalid("data after '=' padding at offset " + std::to_string(i));
+      }
+    }
+    if (pad_len < want) {
+      return error::invalid("missing '=' padding: length " + std::to_string(text.size()) +
+                            " is not a multiple of 4 (standard base64 with padding required)");
+    }
+    if (pad_len > want) {
+      return error::invalid("too much '=' padding at offset " + std::to_string(data_end + want));
+    }
+  }
+  std::string out;
+  out.reserve(data_len / 4 * 3 + 2);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (std::size_t i = 0; i < data_len; ++i) {
+    acc = (acc << 6) | static_cast<std::uint32_t>(table[static_cast<unsigned char>(text[i])]);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  // Leftover bits must be zero (canonical encoding): Rust's engines reject
+  // anything else, Go's accepts it, so the shims would disagree.
+  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
+    return error::invalid("non-zero trailing bits in the last character at offset " +
+                          std::to_string(data_len - 1) + " (non-canonical encoding)");
+  }
+  return out;
+}
+
+}  // namespace
+
+result<std::string> base64_decode_strict(std::string_view text) { return decode(text, std_table, true); }
+
+result<std::string> base64url_decode_strict(std::string_view text) { return decode(text, url_table, false); }
+
+std::string base64_encode(std::string_view bytes) { return encode(bytes, std_alphabet, true); }
+
+std::string base64url_encode(std::string_view bytes) { return encode(bytes, url_alphabet, false); }
+
+}  // namespace coco_admit::coco

@@ -1,0 +1,720 @@
+// Kyverno validate.pattern: validate.go (MatchPattern, validateResourceElement,
+// validateMap, validateArray, validateArrayOfMaps), anchor/*.go (anchor handlers,
+// AnchorMap), pattern/pattern.go (Validate) and wildcards.ExpandInMetadata.
+//
+// Kyverno decides "skip" by searching error *messages* for the anchor error
+// prefixes; we carry the same decision as an explicit error kind instead, so a
+// resource value that happens to contain those words cannot turn a failure
+// into a skip.
+#include "coco-admit/core/pattern.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "coco-admit/core/duration.h"
+#include "coco-admit/core/quantity.h"
+#include "coco-admit/core/wildcard.h"
+#include "go_text.h"
+
+namespace coco_admit::pattern {
+
+// ---- anchors ---------------------------------------------------------------------------
+
+namespace {
+std::string_view trim_space(std::string_view s) {
+  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
+  while (!s.empty() && ws(s.front())) s.remove_prefix(1);
+  while (!s.empty() && ws(s.back())) s.remove_suffix(1);
+  return s;
+}
+}  // namespace
+
+anchor parse_anchor(std::string_view key) noexcept {
+  std::string_view s = trim_space(key);
+  anchor a;
+  if (s.size() < 3 || s.back() != ')') return a;
+  anchor_kind kind = anchor_kind::condition;
+  std::size_t open = 0;
+  if (s[0] != '(') {
+    switch (s[0]) {
+      case '+': kind = anchor_kind::add_if_not_present; break;
+      case '<': kind = anchor_kind::global; break;
+      case '=': kind = anchor_kind::equality; break;
+      case 'X': kind = anchor_kind::negation; break;
+      case '^': kind = anchor_kind::existence; break;
+      default: return a;
+    }
+    open = 1;
+    if (s.size() < 4 || s[1] != '(') return a;
+  }
+  a.kind = kind;
+  a.key = s.substr(open + 1, s.size() - open - 2);
+  return a;
+}
+
+// ---- scalar validation (pattern.go) -------------------------------------------------------
+
+namespace {
+
+enum class cmp_op { eq, ne, gt, lt, ge, le };
+
+// convertNumberToString, with bools stringified and null not convertible.
+bool value_to_string(const value& v, std::string& out) {
+  switch (v.type()) {
+    case value::kind::string: out = v.as_string(); return true;
+    case value::kind::integer: out = std::to_string(v.as_int()); return true;
+    case value::kind::number: out = go::format_float_e(v.as_double()); return true;
+    case value::kind::boolean: out = v.as_bool() ? "true" : "false"; return true;
+    default: return false;
+  }
+}
+
+template <class T>
+bool apply_op(cmp_op op, const T& a, const T& b) {
+  switch (op) {
+    case cmp_op::eq: return a == b;
+    case cmp_op::ne: return !(a == b);
+    case cmp_op::gt: return b < a;
+    case cmp_op::lt: return a < b;
+    case cmp_op::ge: return !(a < b);
+    case cmp_op::le: return !(b < a);
+  }
+  return false;
+}
+
+bool validate_string(const value& v, std::string_view pat, cmp_op op) {
+  std::string s;
+  if (!value_to_string(v, s)) return false;
+  if (auto pd = parse_go_duration(pat); pd.ok()) {
+    if (auto vd = parse_go_duration(s); vd.ok()) return apply_op(op, *vd, *pd);
+  }
+  if (auto pq = parse_quantity(pat); pq.ok()) {
+    if (auto vq = parse_quantity(s); vq.ok()) return apply_op(op, compare(*vq, *pq), 0);
+  }
+  if (op == cmp_op::eq) return wildcard::match(pat, s);
+  if (op == cmp_op::ne) return !wildcard::match(pat, s);
+  return false;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// ^(\d+(\.\d+)?)([^-]*)-(\d+(\.\d+)?)([^-]*)$ and the "!-" variant: exactly one '-',
+// both endpoints starting with a digit. Returns the endpoints Kyverno splits out.
+bool split_range(std::string_view p, bool negated, std::string_view& left, std::string_view& right) {
+  auto dash = p.find('-');
+  if (dash == std::string_view::npos || p.find('-', dash + 1) != std::string_view::npos) return false;
+  std::size_t left_end = dash;
+  if (negated) {
+    if (dash == 0 || p[dash - 1] != '!') return false;
+    left_end = dash - 1;
+  }
+  left = p.substr(0, left_end);
+  right = p.substr(dash + 1);
+  return !left.empty() && is_digit(left[0]) && !right.empty() && is_digit(right[0]);
+}
+
+bool validate_string_pattern(const value& v, std::string_view pat) {
+  // GetOperatorFromStringPattern
+  if (pat.size() >= 2) {
+    auto rest = [&](std::size_t n) { return trim_space(pat.substr(n)); };
+    if (pat.substr(0, 2) == ">=") return validate_string(v, rest(2), cmp_op::ge);
+    if (pat.substr(0, 2) == "<=") return validate_string(v, rest(2), cmp_op::le);
+    if (pat[0] == '>') return validate_string(v, rest(1), cmp_op::gt);
+    if (pat[0] == '<') return validate_string(v, rest(1), cmp_op::lt);
+    if (pat[0] == '!') return validate_string(v, rest(1), cmp_op::ne);
+    std::string_view left, right;
+    if (split_range(pat, true, left, right)) {
+      return validate_string(v, left, cmp_op::lt) || validate_string(v, right, cmp_op::gt);
+    }
+    if (split_range(pat, false, left, right)) {
+      return validate_string(v, left, cmp_op::ge) && validate_string(v, right, cmp_op::le);
+    }
+  }
+  return validate_string(v, trim_space(pat), cmp_op::eq);
+}
+
+std::string_view trim_blanks(std::string_view s) {  // strings.Trim(s, " ")
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+bool validate_string_patterns(const value& v, const std::string& pat) {
+  if (v.is_string() && v.as_string() == pat) return true;
+  std::string_view all(pat);
+  std::size_t start = 0;
+  for (;;) {
+    auto bar = all.find('|', start);
+    std::string_view alt = trim_blanks(all.substr(start, bar == std::string_view::npos ? bar : bar - start));
+    bool ok = true;
+    std::size_t s2 = 0;
+    for (;;) {
+      auto amp = alt.find('&', s2);
+      std::string_view cond = trim_blanks(alt.substr(s2, amp == std::string_view::npos ? amp : amp - s2));
+      if (!validate_string_pattern(v, cond)) {
+        ok = false;
+        break;
+      }
+      if (amp == std::string_view::npos) break;
+      s2 = amp + 1;
+    }
+    if (ok) return true;
+    if (bar == std::string_view::npos) return false;
+    start = bar + 1;
+  }
+}
+
+// validateFloatPattern: Kyverno patterns are JSON-decoded, so every number is a float64.
+bool validate_number_pattern(const value& v, double p) {
+  switch (v.type()) {
+    case value::kind::integer:
+      return p == std::trunc(p) && go::float_to_int64(p) == v.as_int();
+    case value::kind::number: return v.as_double() == p;
+    case value::kind::string: {
+      double f = 0;
+      return go::parse_float(v.as_string(), f) && f == p;
+    }
+    default: return false;
+  }
+}
+
+bool validate_nil_pattern(const value& v) {
+  switch (v.type()) {
+    case value::kind::null: return true;
+    case value::kind::integer: return v.as_int() == 0;
+    case value::kind::number: return v.as_double() == 0;
+    case value::kind::string: return v.as_string().empty();
+    case value::kind::boolean: return !v.as_bool();
+    default: return false;
+  }
+}
+
+}  // namespace
+
+bool match_scalar(const value& v, const value& p) {
+  switch (p.type()) {
+    case value::kind::boolean: return v.is_bool() && v.as_bool() == p.as_bool();
+    case value::kind::integer:
+    case value::kind::number: return validate_number_pattern(v, p.as_double());
+    case value::kind::null: return validate_nil_pattern(v);
+    case value::kind::object: return v.is_object();
+    case value::kind::string: return validate_string_patterns(v, p.as_string());
+    case value::kind::array: return false;  // "arrays are not supported as patterns"
+  }
+  return false;
+}
+
+// ---- structural walk (validate.go) ------------------------------------------------------------
+
+namespace {
+
+enum class err_kind { plain, conditional, global, negation };
+
+struct perr {
+  std::string msg;
+  std::string path;
+  err_kind kind = err_kind::plain;
+  bool skips() const { return kind == err_kind::conditional || kind == err_kind::global; }
+};
+using verr = std::optional<perr>;
+
+std::string quote_v(const value& v) { return go::sprint_resource(v); }
+
+// %v of a pattern value: Kyverno patterns are JSON-decoded (numbers are float64).
+std::string quote_p(const value& v) { return go::sprint(v); }
+
+bool is_tracked_anchor(anchor_kind k) {  // AnchorMap.CheckAnchorInResource
+  return k == anchor_kind::condition || k == anchor_kind::existence || k == anchor_kind::negation;
+}
+
+bool is_validate_anchor(anchor_kind k) {
+  return k == anchor_kind::condition || k == anchor_kind::global || k == anchor_kind::existence ||
+         k == anchor_kind::equality || k == anchor_kind::negation;
+}
+
+bool resource_has_key(const value& res, std::string_view key, int depth) {
+  if (depth > max_depth) return false;
+  if (res.is_object()) return res.find(key) != nullptr;
+  if (res.is_array()) {
+    for (const auto& e : res.as_array()) {
+      if (resource_has_key(e, key, depth + 1)) return true;
+    }
+  }
+  return false;
+}
+
+bool has_nested_anchors(const value& p, int depth) {
+  if (depth > max_depth) return false;
+  if (p.is_object()) {
+    for (const auto& m : p.as_object()) {
+      if (is_validate_anchor(parse_anchor(m.key).kind)) return true;
+    }
+    for (const auto& m : p.as_object()) {
+      if (has_nested_anchors(m.val, depth + 1)) return true;
+    }
+  } else if (p.is_array()) {
+    for (const auto& e : p.as_array()) {
+      if (has_nested_anchors(e, depth + 1)) return true;
+    }
+  }
+  return false;
+}
+
+// anchor.RemoveAnchor: the bare key of any anchor form.
+std::string_view remove_anchor(std::string_view key) {
+  anchor a = parse_anchor(key);
+  return a.kind == anchor_kind::none ? key : a.key;
+}
+
+// wildcards.ExpandInMetadata: wildcard keys of metadata.labels/annotations in the
+// pattern are replaced by the first resource key they match (anchors kept).
+// Returns nullopt when nothing needs to change.
+std::optional<value> expand_in_metadata(const value& pat, const value& res) {
+  auto find_tag = [](const value& map, std::string_view tag) -> std::ptrdiff_t {
+    const auto& o = map.as_object();
+    for (std::size_t i = 0; i < o.size(); ++i) {
+      if (remove_anchor(o[i].key) == tag) return static_cast<std::ptrdiff_t>(i);
+    }
+    return -1;
+  };
+  std::ptrdiff_t pmeta = find_tag(pat, "metadata");
+  if (pmeta < 0) return std::nullopt;
+  const value& pmeta_v = pat.as_object()[static_cast<std::size_t>(pmeta)].val;
+  const value* rmeta = res.find("metadata");
+  if (!pmeta_v.is_object() || !rmeta || !rmeta->is_object()) return std::nullopt;
+  std::optional<value> out;
+  for (const char* tag : {"labels", "annotations"}) {
+    std::ptrdiff_t ptag = find_tag(pmeta_v, tag);
+    std::ptrdiff_t rtag = find_tag(*rmeta, tag);
+    if (ptag < 0 || rtag < 0) continue;
+    const value& ptag_v = pmeta_v.as_object()[static_cast<std::size_t>(ptag)].val;
+    const value& rtag_v = rmeta->as_object()[static_cast<std::size_t>(rtag)].val;
+    if (!ptag_v.is_object() || !rtag_v.is_object()) continue;
+    // Kyverno reads both sides as map[string]string.
+    auto all_strings = [](const value& m) {
+      return std::all_of(m.as_object().begin(), m.as_object().end(), [](const member& x) { return x.val.is_string(); });
+    };
+    if (!all_strings(ptag_v) || !all_strings(rtag_v)) continue;
+    bool changed = false;
+    value expanded = value::object();
+    for (const auto& m : ptag_v.as_object()) {
+      std::string key = m.key;
+      if (wildcard::has_wildcards(m.key)) {
+        anchor a = parse_anchor(m.key);
+        std::string_view bare = a.kind == anchor_kind::none ? std::string_view(m.key) : a.key;
+        for (const auto& rm : rtag_v.as_object()) {
+          if (!wildcard::match(bare, rm.key)) continue;
+          if (a.kind == anchor_kind::none) {
+            key = rm.key;
+          } else {
+            std::string_view whole = trim_space(m.key);
+            key = std::string(whole.substr(0, whole.find('(') + 1)) + rm.key + ")";
+          }
+          break;
+        }
+      }
+      changed = changed || key != m.key;
+      expanded.set(key, m.val);
+    }
+    if (!changed) continue;
+    if (!out) out = pat;
+    value& meta = out->as_object()[static_cast<std::size_t>(pmeta)].val;
+    meta.as_object()[static_cast<std::size_t>(ptag)].val = std::move(expanded);
+  }
+  return out;
+}
+
+class walker {
+ public:
+  verr element(const value& res, const value& pat, const std::string& path, int depth);
+  bool keys_are_missing() const {
+    return std::any_of(anchor_map_.begin(), anchor_map_.end(), [](const auto& kv) { return !kv.second; });
+  }
+
+ private:
+  verr map(const value& res, const value& pat, const std::string& path, int depth);
+  verr array(const value& res, const value& pat, const std::string& path, int depth);
+  verr array_of_maps(const value& res, const value& pat_map, const std::string& path, int depth);
+  verr handle(const std::string& key, const value& pat, const value& res_map, const std::string& path, int depth);
+  verr existence(const value& res_list, const value& pat, const std::string& path, int depth);
+  void check_anchors_in_resource(const value& pat, const value& res);
+
+  std::map<std::string, bool> anchor_map_;
+};
+
+void walker::check_anchors_in_resource(const value& pat, const value& res) {
+  for (const auto& m : pat.as_object()) {
+    anchor a = parse_anchor(m.key);
+    if (!is_tracked_anchor(a.kind)) continue;
+    auto [it, inserted] = anchor_map_.emplace(m.key, false);
+    if (!inserted && it->second) continue;
+    if (resource_has_key(res, a.key, 0)) it->second = true;
+  }
+}
+
+verr walker::element(const value& res, const value& pat, const std::string& path, int depth) {
+  if (depth > max_depth) {
+    return perr{"pattern nesting exceeds " + std::to_string(max_depth) + " levels at path " + path, path};
+  }
+  if (pat.is_object()) {
+    if (!res.is_object()) {
+      return perr{"pattern and resource have different structures. Path: " + path + ". Expected " +
+                      go::type_name(pat) + ", found " + go::type_name(res),
+                  path};
+    }
+    check_anchors_in_resource(pat, res);
+    return map(res, pat, path, depth);
+  }
+  if (pat.is_array()) {
+    if (!res.is_array()) {
+      return perr{"validation rule failed at path " + path + ", resource does not satisfy the expected overlay pattern",
+                  path};
+    }
+    return array(res, pat, path, depth);
+  }
+  auto mismatch = [&](const value& r) {
+    return perr{"resource value '" + quote_v(r) + "' does not match '" + quote_p(pat) + "' at path " + path, path};
+  };
+  if (res.is_array()) {
+    for (const auto& r : res.as_array()) {
+      if (!match_scalar(r, pat)) return mismatch(res);
+    }
+    return std::nullopt;
+  }
+  if (!match_scalar(res, pat)) return mismatch(res);
+  return std::nullopt;
+}
+
+verr walker::map(const value& res, const value& pat_in, const std::string& path, int depth) {
+  std::optional<value> expanded = expand_in_metadata(pat_in, res);
+  const value& pat = expanded ? *expanded : pat_in;
+  std::vector<const member*> anchors, nested, rest;
+  for (const auto& m : pat.as_object()) {
+    anchor_kind k = parse_anchor(m.key).kind;
+    if (is_validate_anchor(k)) {
+      anchors.push_back(&m);
+    } else if (has_nested_anchors(m.val, depth + 1)) {
+      nested.push_back(&m);
+    } else {
+      rest.push_back(&m);
+    }
+  }
+  auto by_key = [](const member* a, const member* b) { return a->key < b->key; };
+  std::sort(anchors.begin(), anchors.end(), by_key);
+  // getSortedNestedAnchorResource pushes nested-anchor keys to the front in sorted
+  // order, so they end up reverse-sorted ahead of the (sorted) others.
+  std::sort(nested.begin(), nested.end(), [](const member* a, const member* b) { return a->key > b->key; });
+  std::sort(rest.begin(), rest.end(), by_key);
+  for (const auto* group : {&anchors, &nested, &rest}) {
+    for (const member* m : *group) {
+      if (auto e = handle(m->key, m->val, res, path, depth)) return e;
+    }
+  }
+  return std::nullopt;
+}
+
+verr walker::handle(const std::string& key, const value& pat, const value& res_map, const std::string& path,
+                    int depth) {
+  anchor a = parse_anchor(key);
+  static const value null_value;
+  switch (a.kind) {
+    case anchor_kind::condition:
+    case anchor_kind::global: {
+      const bool global = a.kind == anchor_kind::global;
+      const std::string prefix = global ? "global anchor mismatch: " : "conditional anchor mismatch: ";
+      const err_kind kind = global ? err_kind::global : err_kind::conditional;
+      std::string current = path + std::string(a.key) + "/";
+      const value* v = res_map.find(a.key);
+      if (!v) {
+        return perr{prefix + (global ? "global" : "conditional") + " anchor key doesn't exist in the resource",
+                    current, kind};
+      }
+      if (auto e = element(*v, pat, current, depth + 1)) return perr{prefix + e->msg, e->path, kind};
+      return std::nullopt;
+    }
+    case anchor_kind::equality: {
+      const value* v = res_map.find(a.key);
+      if (!v) return std::nullopt;
+      return element(*v, pat, path + std::string(a.key) + "/", depth + 1);
+    }
+    case anchor_kind::negation: {
+      std::string current = path + std::string(a.key) + "/";
+      if (!res_map.find(a.key)) return std::nullopt;
+      return perr{"negation anchor matched in resource: " + current + " is not allowed", current, err_kind::negation};
+    }
+    case anchor_kind::existence: {
+      std::string current = path + std::string(a.key) + "/";
+      const value* v = res_map.find(a.key);
+      if (!v) return std::nullopt;
+      if (!v->is_array()) {
+        return perr{std::string("invalid resource type ") + go::type_name(*v) +
+                        ": Existence ^ () anchor can be used only on list/array type resource",
+                    current};
+      }
+      return existence(*v, pat, current, depth);
+    }
+    case anchor_kind::none:
+    case anchor_kind::add_if_not_present:
+      break;
+  }
+  // defaultHandler: "*" means present and non-null; otherwise compare (missing => null).
+  const value* v = res_map.find(key);
+  if (pat.is_string() && pat.as_string() == "*") {
+    if (v && !v->is_null()) return std::nullopt;
+    return perr{path + "/" + key + " not found", path};
+  }
+  return element(v ? *v : null_value, pat, path + key + "/", depth + 1);
+}
+
+verr walker::existence(const value& res_list, const value& pat, const std::string& path, int depth) {
+  if (!pat.is_array()) {
+    return perr{std::string("invalid pattern type ") + go::type_name(pat) +
+                    ": Pattern has to be of list to compare against resource",
+                path};
+  }
+  for (const auto& pm : pat.as_array()) {
+    if (!pm.is_object()) {
+      return perr{std::string("invalid pattern type ") + go::type_name(pat) +
+                      ": Pattern has to be of type map to compare against items in resource",
+                  path};
+    }
+    bool found = false;
+    const auto& items = res_list.as_array();
+    for (std::size_t i = 0; i < items.size() && !found; ++i) {
+      found = !element(items[i], pm, path + std::to_string(i) + "/", depth + 1).has_value();
+    }
+    if (!found) return perr{"existence anchor validation failed at path " + path, path};
+  }
+  return std::nullopt;
+}
+
+verr walker::array(const value& res, const value& pat, const std::string& path, int depth) {
+  const auto& pats = pat.as_array();
+  const auto& items = res.as_array();
+  if (pats.empty()) return perr{"pattern Array empty", path};
+  if (pats[0].is_object()) return array_of_maps(res, pats[0], path, depth);
+  if (items.size() < pats.size()) {
+    return perr{"validate Array failed, array length mismatch, resource Array len is " + std::to_string(items.size()) +
+                    " and pattern Array len is " + std::to_string(pats.size()),
+                path};
+  }
+  for (std::size_t i = 0; i < pats.size(); ++i) {
+    if (auto e = element(items[i], pats[i], path + std::to_string(i) + "/", depth + 1)) return e;
+  }
+  return std::nullopt;
+}
+
+verr walker::array_of_maps(const value& res, const value& pat_map, const std::string& path, int depth) {
+  std::size_t applied = 0;
+  std::vector<std::string> skipped;
+  const auto& items = res.as_array();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    auto e = element(items[i], pat_map, path + std::to_string(i) + "/", depth + 1);
+    if (e) {
+      if (e->skips()) {
+        skipped.push_back(std::move(e->msg));
+        continue;
+      }
+      return e;
+    }
+    ++applied;
+  }
+  if (applied == 0 && !skipped.empty()) {
+    std::string msg;
+    for (std::size_t i = 0; i < skipped.size(); ++i) {
+      if (i) msg += "; ";
+      msg += skipped[i];
+    }
+    return perr{msg, path, err_kind::conditional};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+outcome match(const value& resource, const value& pat) {
+  walker w;
+  verr e = w.element(resource, pat, "/", 0);
+  if (!e) return {};
+  if (e->skips()) return {status::skip, "", std::move(e->msg)};
+  if (e->kind == err_kind::negation) return {status::fail, std::move(e->path), std::move(e->msg)};
+  if (w.keys_are_missing()) return {status::skip, "", std::move(e->msg)};
+  return {status::fail, std::move(e->path), std::move(e->msg)};
+}
+
+}  // namespace coco_admit::pattern
+
+// ---- $(...) references (variables/vars.go substituteReferencesIfAny, resolveReference) --------
+
+namespace coco_admit::pattern {
+namespace {
+
+// Go path.Clean of an absolute or relative slash path.
+std::string clean_path(std::string_view p) {
+  const bool rooted = !p.empty() && p[0] == '/';
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (start <= p.size()) {
+    auto slash = p.find('/', start);
+    std::string_view part = p.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (part.empty() || part == ".") {
+      // skip
+    } else if (part == "..") {
+      if (!out.empty() && out.back() != "..") {
+        out.pop_back();
+      } else if (!rooted) {
+        out.push_back(part);
+      }
+    } else {
+      out.push_back(part);
+    }
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  std::string r = rooted ? "/" : "";
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (i) r += '/';
+    r.append(out[i]);
+  }
+  return r.empty() ? "." : r;
+}
+
+// anchor.RemoveAnchorsFromPath
+std::string strip_anchors_from_path(std::string_view p) {
+  std::string r;
+  std::size_t start = p.size() > 0 && p[0] == '/' ? 1 : 0;
+  if (start) r = "/";
+  bool first = true;
+  while (start <= p.size()) {
+    auto slash = p.find('/', start);
+    std::string_view part = p.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (!first) r += '/';
+    first = false;
+    r.append(remove_anchor(part));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return clean_path(r);
+}
+
+void collect_leaves(const value& v, const std::string& path, std::vector<std::pair<std::string, const value*>>& out,
+                    int depth) {
+  if (depth > max_depth) return;
+  if (v.is_object()) {
+    for (const auto& m : v.as_object()) collect_leaves(m.val, path + "/" + m.key, out, depth + 1);
+  } else if (v.is_array()) {
+    const auto& a = v.as_array();
+    for (std::size_t i = 0; i < a.size(); ++i) collect_leaves(a[i], path + "/" + std::to_string(i), out, depth + 1);
+  } else {
+    out.emplace_back(strip_anchors_from_path(path), &v);
+  }
+}
+
+// RegexReferences = `^\$\(.[^\ ]*\)|[^\\]\$\(.[^\ ]*\)`: returns the matches in order.
+std::vector<std::string> find_references(const std::string& s) {
+  std::vector<std::string> found;
+  // Length of "$(" + . + [^ ]* + ")" starting at `at` (which holds '$'), 0 if none.
+  auto ref_len = [&](std::size_t at) -> std::size_t {
+    if (at + 3 > s.size() || s[at] != '$' || s[at + 1] != '(') return 0;
+    std::size_t j = at + 2;
+    if (s[j] == '\n') return 0;
+    std::size_t last_close = 0;
+    for (std::size_t k = j + 1; k < s.size() && s[k] != ' '; ++k) {
+      if (s[k] == ')') last_close = k;
+    }
+    return last_close ? last_close - at + 1 : 0;
+  };
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t len = 0;
+    if (i == 0) len = ref_len(0);
+    if (len == 0 && s[i] != '\\' && i + 1 < s.size()) {
+      std::size_t l2 = ref_len(i + 1);
+      if (l2) len = l2 + 1;
+    }
+    if (len) {
+      found.push_back(s.substr(i, len));
+      i += len;
+    } else {
+      ++i;
+    }
+  }
+  return found;
+}
+
+coco_admit::status resolve_leaf(std::string& text, const std::string& leaf_path,
+                    const std::vector<std::pair<std::string, const value*>>& leaves) {
+  for (const std::string& old : find_references(text)) {
+    const bool initial = old.compare(0, 2, "$(") == 0;
+    std::string_view ref = initial ? std::string_view(old) : std::string_view(old).substr(1);
+    std::string_view p = ref;  // strings.Trim(ref, "$()")
+    while (!p.empty() && (p.front() == '$' || p.front() == '(' || p.front() == ')')) p.remove_prefix(1);
+    while (!p.empty() && (p.back() == '$' || p.back() == '(' || p.back() == ')')) p.remove_suffix(1);
+    std::string_view op;
+    for (std::string_view cand : {">=", "<=", ">", "<", "!"}) {
+      if (p.size() >= 2 && p.substr(0, cand.size()) == cand) {
+        op = cand;
+        break;
+      }
+    }
+    p.remove_prefix(op.size());
+    if (p.empty()) {
+      return error::invalid("failed to resolve " + std::string(ref) + " at path " + leaf_path +
+                            ": expected path, found empty reference");
+    }
+    std::string target = p[0] == '/' ? clean_path(p) : clean_path(leaf_path + "/" + std::string(p));
+    target = strip_anchors_from_path(target);
+    const value* found = nullptr;
+    for (const auto& [lp, v] : leaves) {
+      if (lp == target) found = v;
+    }
+    std::string resolved;
+    if (found && found->is_string()) {
+      resolved = std::string(op) + found->as_string();
+    } else if (found && !op.empty() && found->is_integer()) {
+      resolved = std::string(op) + std::to_string(found->as_int());
+    } else if (found && !op.empty() && found->is_double()) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%f", found->as_double());
+      resolved = std::string(op) + buf;
+    } else {
+      return error::invalid("reference " + std::string(ref) + " not resolved at path " + leaf_path);
+    }
+    std::string replacement = initial ? std::string() : std::string(1, old[0]);
+    replacement += resolved;
+    if (auto pos = text.find(old); pos != std::string::npos) text.replace(pos, old.size(), replacement);
+  }
+  return {};
+}
+
+coco_admit::status resolve_in(value& v, const std::string& path, const std::vector<std::pair<std::string, const value*>>& leaves,
+                  int depth) {
+  if (depth > max_depth) return error::budget("pattern nesting exceeds " + std::to_string(max_depth) + " levels");
+  if (v.is_object()) {
+    for (auto& m : v.as_object()) COCO_ADMIT_TRY(resolve_in(m.val, path + "/" + m.key, leaves, depth + 1));
+  } else if (v.is_array()) {
+    auto& a = v.as_array();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      COCO_ADMIT_TRY(resolve_in(a[i], path + "/" + std::to_string(i), leaves, depth + 1));
+    }
+  } else if (v.is_string() && v.as_string().find("$(") != std::string::npos) {
+    return resolve_leaf(v.as_string(), path, leaves);
+  }
+  return {};
+}
+
+}  // namespace
+
+coco_admit::status resolve_references(value& pat) {
+  const value snapshot = pat;  // references read the pattern as written, not partly substituted
+  std::vector<std::pair<std::string, const value*>> leaves;
+  collect_leaves(snapshot, "", leaves, 0);
+  return resolve_in(pat, "", leaves, 0);
+}
+
+}  // namespace coco_admit::pattern

@@ -1,0 +1,395 @@
+// RFC 6902 apply/diff. Hand-written: no Debian C++ JSON Patch library works on our value model, and Kyverno
+// needs the evanphx v5 option semantics (negative indices, lenient remove, parent creation on add).
+#include "coco-admit/core/json_patch.h"
+
+#include <charconv>
+#include <string_view>
+
+#include "coco-admit/core/json.h"
+
+namespace coco_admit::json_patch {
+namespace {
+
+// Bounds for hostile input: pointer depth and how far `add` may pad an array with nulls.
+constexpr std::size_t max_pointer_tokens = 512;
+constexpr std::int64_t max_padding = 1 << 16;
+
+std::string describe(std::size_t i, const operation& o) {
+  return "json patch operation " + std::to_string(i) + " (" + o.op + " " + (o.path.empty() ? "\"\"" : o.path) + ")";
+}
+
+result<std::vector<std::string>> split_pointer(std::string_view p) {
+  std::vector<std::string> out;
+  if (p.empty()) return out;
+  if (p[0] != '/') return error::invalid("JSON pointer \"" + std::string(p) + "\" must start with '/'");
+  std::size_t pos = 1;
+  while (true) {
+    if (out.size() >= max_pointer_tokens) return error::budget("JSON pointer has more than 512 tokens");
+    std::size_t next = p.find('/', pos);
+    std::string_view raw = p.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
+    std::string tok;
+    tok.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '~' && i + 1 < raw.size() && (raw[i + 1] == '0' || raw[i + 1] == '1')) {
+        tok.push_back(raw[i + 1] == '0' ? '~' : '/');
+        ++i;
+      } else {
+        tok.push_back(raw[i]);
+      }
+    }
+    out.push_back(std::move(tok));
+    if (next == std::string_view::npos) break;
+    pos = next + 1;
+  }
+  return out;
+}
+
+// Go strconv.Atoi syntax (optional sign, decimal digits), which is what evanphx uses for array indices.
+bool parse_int(std::string_view s, std::int64_t& out) {
+  if (s.empty()) return false;
+  std::size_t start = (s[0] == '+' || s[0] == '-') ? 1 : 0;
+  if (start == s.size()) return false;
+  for (std::size_t i = start; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  std::string_view digits = s.substr(start);
+  std::int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc() || ptr != digits.data() + digits.size()) return false;
+  out = s[0] == '-' ? -v : v;
+  return true;
+}
+
+// Index of an existing element (negative counts from the end); -1 when absent or malformed.
+std::int64_t existing_index(std::string_view tok, std::size_t size) {
+  std::int64_t i = 0;
+  if (!parse_int(tok, i)) return -1;
+  const auto n = static_cast<std::int64_t>(size);
+  if (i < 0) {
+    if (i < -n) return -1;
+    i += n;
+  }
+  return i < n ? i : -1;
+}
+
+bool is_index_token(std::string_view tok) {
+  std::int64_t i = 0;
+  return tok == "-" || parse_int(tok, i);
+}
+
+// Walks to the container holding the last token. With `create`, missing objects/arrays are made (an array
+// when the following token is an index or "-", like evanphx ensurePathExists) and arrays padded with nulls.
+result<value*> parent_of(value& root, const std::vector<std::string>& toks, bool create) {
+  value* cur = &root;
+  for (std::size_t k = 0; k + 1 < toks.size(); ++k) {
+    const std::string& tok = toks[k];
+    const bool next_is_index = is_index_token(toks[k + 1]);
+    if (cur->is_object()) {
+      value* child = cur->find(tok);
+      if (child == nullptr || child->is_null()) {
+        if (!create) return error::not_found("missing path element \"" + tok + "\"");
+        cur->set(tok, next_is_index ? value::array() : value::object());
+        child = cur->find(tok);
+      }
+      cur = child;
+    } else if (cur->is_array()) {
+      auto& arr = cur->as_array();
+      std::int64_t idx = existing_index(tok, arr.size());
+      if (idx < 0) {
+        std::int64_t want = 0;
+        if (!create) return error::not_found("missing array index \"" + tok + "\"");
+        if (tok == "-") {
+          want = static_cast<std::int64_t>(arr.size());
+        } else if (!parse_int(tok, want) || want < 0) {
+          return error::not_found("invalid array index \"" + tok + "\"");
+        }
+        if (want - static_cast<std::int64_t>(arr.size()) > max_padding) {
+          return error::budget("array index \"" + tok + "\" is too far past the end");
+        }
+        while (static_cast<std::int64_t>(arr.size()) < want) arr.emplace_back();
+        arr.push_back(next_is_index ? value::array() : value::object());
+        idx = want;
+      } else if (arr[idx].is_null() && create) {
+        arr[idx] = next_is_index ? value::array() : value::object();
+      }
+      cur = &arr[static_cast<std::size_t>(idx)];
+    } else {
+      return error::not_found("path element \"" + tok + "\" is inside a scalar");
+    }
+  }
+  return cur;
+}
+
+const value* get(const value& root, const std::vector<std::string>& toks) {
+  const value* cur = &root;
+  for (const std::string& tok : toks) {
+    if (cur->is_object()) {
+      cur = cur->find(tok);
+      if (cur == nullptr) return nullptr;
+    } else if (cur->is_array()) {
+      std::int64_t idx = existing_index(tok, cur->as_array().size());
+      if (idx < 0) return nullptr;
+      cur = &cur->as_array()[static_cast<std::size_t>(idx)];
+    } else {
+      return nullptr;
+    }
+  }
+  return cur;
+}
+
+status do_add(value& root, const std::vector<std::string>& toks, value v, bool create) {
+  if (toks.empty()) {
+    root = std::move(v);
+    return {};
+  }
+  auto parent = parent_of(root, toks, create);
+  if (!parent.ok()) return parent.err();
+  value& p = **parent;
+  const std::string& key = toks.back();
+  if (p.is_object()) {
+    p.set(key, std::move(v));
+    return {};
+  }
+  if (p.is_array()) {
+    auto& arr = p.as_array();
+    if (key == "-") {
+      arr.push_back(std::move(v));
+      return {};
+    }
+    std::int64_t idx = 0;
+    const auto n = static_cast<std::int64_t>(arr.size());
+    if (!parse_int(key, idx)) return error::invalid("invalid array index \"" + key + "\"");
+    if (idx < 0) {
+      if (idx < -n) return error::invalid("array index " + key + " is out of range");
+      idx += n;
+    }
+    if (idx > n) return error::invalid("array index " + key + " is out of range (size " + std::to_string(n) + ")");
+    arr.insert(arr.begin() + idx, std::move(v));
+    return {};
+  }
+  return error::invalid("cannot add to a scalar");
+}
+
+// `lenient`: a missing target is a no-op (AllowMissingPathOnRemove).
+status do_remove(value& root, const std::vector<std::string>& toks, bool lenient) {
+  if (toks.empty()) return error::invalid("cannot remove the document root");
+  auto parent = parent_of(root, toks, false);
+  if (!parent.ok()) {
+    if (lenient) return {};
+    return parent.err();
+  }
+  value& p = **parent;
+  const std::string& key = toks.back();
+  if (p.is_object()) {
+    if (!p.erase(key) && !lenient) return error::not_found("missing key \"" + key + "\"");
+    return {};
+  }
+  if (p.is_array()) {
+    auto& arr = p.as_array();
+    std::int64_t idx = existing_index(key, arr.size());
+    if (idx < 0) {
+      if (lenient) return {};
+      return error::not_found("array index \"" + key + "\" is out of range");
+    }
+    arr.erase(arr.begin() + idx);
+    return {};
+  }
+  if (lenient) return {};
+  return error::not_found("cannot remove from a scalar");
+}
+
+status do_replace(value& root, const std::vector<std::string>& toks, value v) {
+  if (toks.empty()) {
+    root = std::move(v);
+    return {};
+  }
+  auto parent = parent_of(root, toks, false);
+  if (!parent.ok()) return parent.err();
+  value& p = **parent;
+  const std::string& key = toks.back();
+  if (p.is_object()) {
+    value* slot = p.find(key);
+    if (slot == nullptr) return error::not_found("missing key \"" + key + "\"");
+    *slot = std::move(v);
+    return {};
+  }
+  if (p.is_array()) {
+    std::int64_t idx = existing_index(key, p.as_array().size());
+    if (idx < 0) return error::not_found("array index \"" + key + "\" is out of range");
+    p.as_array()[static_cast<std::size_t>(idx)] = std::move(v);
+    return {};
+  }
+  return error::not_found("cannot replace inside a scalar");
+}
+
+bool is_proper_prefix(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  if (a.size() >= b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+result<std::vector<operation>> parse(const value& ops) {
+  if (!ops.is_array()) return error::invalid("json patch must be a list of operations, got " + std::string(kind_name(ops.type())));
+  if (ops.size() > max_ops) return error::budget("json patch has more than " + std::to_string(max_ops) + " operations");
+  std::vector<operation> out;
+  out.reserve(ops.size());
+  std::size_t i = 0;
+  for (const value& o : ops.as_array()) {
+    const std::string where = "json patch operation " + std::to_string(i);
+    if (!o.is_object()) return error::invalid(where + ": must be an object");
+    operation op;
+    const value* name = o.find("op");
+    if (name == nullptr || !name->is_string()) return error::invalid(where + ": field \"op\" is missing or not a string");
+    op.op = name->as_string();
+    if (op.op != "add" && op.op != "remove" && op.op != "replace" && op.op != "move" && op.op != "copy" &&
+        op.op != "test") {
+      return error::invalid(where + ": field \"op\" has unknown operation \"" + op.op + "\"");
+    }
+    const value* path = o.find("path");
+    if (path == nullptr || !path->is_string()) return error::invalid(where + ": field \"path\" is missing or not a string");
+    op.path = path->as_string();
+    if (!op.path.empty() && op.path[0] != '/') {
+      return error::invalid(where + ": field \"path\" \"" + op.path + "\" must be empty or start with '/'");
+    }
+    if (op.op == "move" || op.op == "copy") {
+      const value* from = o.find("from");
+      if (from == nullptr || !from->is_string()) return error::invalid(where + ": field \"from\" is missing or not a string");
+      op.from = from->as_string();
+      if (!op.from.empty() && op.from[0] != '/') {
+        return error::invalid(where + ": field \"from\" \"" + op.from + "\" must be empty or start with '/'");
+      }
+    }
+    if (op.op == "add" || op.op == "replace" || op.op == "test") {
+      const value* v = o.find("value");
+      if (v == nullptr) return error::invalid(where + ": field \"value\" is missing");
+      op.val = *v;
+      op.has_value = true;
+    }
+    out.push_back(std::move(op));
+    ++i;
+  }
+  return out;
+}
+
+result<value> apply(const value& doc, const std::vector<operation>& ops) {
+  value out = doc;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const operation& o = ops[i];
+    auto toks = split_pointer(o.path);
+    if (!toks.ok()) return error::invalid(describe(i, o) + ": " + toks.err().message);
+    status st;
+    if (o.op == "add") {
+      st = do_add(out, *toks, o.val, true);
+    } else if (o.op == "remove") {
+      st = do_remove(out, *toks, true);
+    } else if (o.op == "replace") {
+      st = do_replace(out, *toks, o.val);
+    } else if (o.op == "move" || o.op == "copy") {
+      auto from = split_pointer(o.from);
+      if (!from.ok()) return error::invalid(describe(i, o) + ": from: " + from.err().message);
+      const value* src = get(out, *from);
+      if (src == nullptr) return error::not_found(describe(i, o) + ": from path \"" + o.from + "\" does not exist");
+      if (o.op == "move") {
+        if (*from == *toks) continue;
+        if (is_proper_prefix(*from, *toks)) {
+          return error::invalid(describe(i, o) + ": cannot move \"" + o.from + "\" into its own child");
+        }
+        value moved = *src;
+        st = do_remove(out, *from, false);
+        if (st.ok()) st = do_add(out, *toks, std::move(moved), false);
+      } else {
+        st = do_add(out, *toks, *src, false);
+      }
+    } else if (o.op == "test") {
+      const value* cur = get(out, *toks);
+      // evanphx treats a missing path as equal to a null test value.
+      bool same = cur == nullptr ? o.val.is_null() : *cur == o.val;
+      if (!same) return error::invalid(describe(i, o) + ": test failed, value differs");
+    } else {
+      return error::invalid(describe(i, o) + ": unknown operation");
+    }
+    if (!st.ok()) return error{st.err().code, describe(i, o) + ": " + st.err().message};
+  }
+  return out;
+}
+
+namespace {
+
+// Deeper than this the subtree is replaced whole (still a correct patch, bounded recursion).
+constexpr int max_diff_depth = 256;
+
+void diff_into(const value& a, const value& b, const std::string& path, std::vector<operation>& out, int depth) {
+  if (a == b) return;
+  if (depth > max_diff_depth) {
+    out.push_back(operation{"replace", path, {}, b, true});
+    return;
+  }
+  if (a.is_object() && b.is_object()) {
+    for (const member& m : a.as_object()) {
+      const std::string child = path + "/" + json::escape_pointer_token(m.key);
+      const value* other = b.find(m.key);
+      if (other == nullptr) {
+        out.push_back(operation{"remove", child, {}, {}, false});
+      } else {
+        diff_into(m.val, *other, child, out, depth + 1);
+      }
+    }
+    for (const member& m : b.as_object()) {
+      if (a.find(m.key) == nullptr) {
+        out.push_back(operation{"add", path + "/" + json::escape_pointer_token(m.key), {}, m.val, true});
+      }
+    }
+    return;
+  }
+  if (a.is_array() && b.is_array()) {
+    const auto& x = a.as_array();
+    const auto& y = b.as_array();
+    const std::size_t n = std::min(x.size(), y.size());
+    for (std::size_t i = x.size(); i > n; --i) {
+      out.push_back(operation{"remove", path + "/" + std::to_string(i - 1), {}, {}, false});
+    }
+    for (std::size_t i = 0; i < n; ++i) diff_into(x[i], y[i], path + "/" + std::to_string(i), out, depth + 1);
+    for (std::size_t i = n; i < y.size(); ++i) {
+      out.push_back(operation{"add", path + "/" + std::to_string(i), {}, y[i], true});
+    }
+    return;
+  }
+  out.push_back(operation{"replace", path, {}, b, true});
+}
+
+}  // namespace
+
+std::vector<operation> diff(const value& before, const value& after) {
+  std::vector<operation> out;
+  diff_into(before, after, "", out, 0);
+  return out;
+}
+
+std::string serialize(const std::vector<operation>& ops) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const operation& o = ops[i];
+    if (i > 0) out.push_back(',');
+    out += "{\"op\":";
+    json::append_quoted(o.op, out);
+    out += ",\"path\":";
+    json::append_quoted(o.path, out);
+    if (o.op == "move" || o.op == "copy") {
+      out += ",\"from\":";
+      json::append_quoted(o.from, out);
+    }
+    if (o.has_value) {
+      out += ",\"value\":";
+      json::serialize_to(o.val, out);
+    }
+    out.push_back('}');
+  }
+  out.push_back(']');
+  return out;
+}
+
+}  // namespace coco_admit::json_patch

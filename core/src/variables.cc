@@ -1,0 +1,149 @@
+#include "coco-admit/core/variables.h"
+
+#include "coco-admit/core/json.h"
+
+namespace coco_admit::variables {
+namespace {
+
+constexpr int max_rescans = 16;  // bound on nested re-substitution rounds
+
+std::string self_path(const std::string& prefix, const std::vector<std::string>& path) {
+  std::string out = prefix;
+  for (const auto& token : path) {
+    bool index = !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
+    if (index) {
+      out += "[" + token + "]";
+    } else {
+      out += ".";
+      json::append_quoted(token, out);
+    }
+  }
+  return out;
+}
+
+result<value> eval_variable(const template_segment& seg, const options& o, const std::vector<std::string>& path) {
+  if (seg.what == template_segment::kind::self_ref) {
+    return query(self_path(o.self_prefix, path), o);
+  }
+  if (seg.expr) return jmespath::evaluate(*seg.expr, *o.context, o.limits);
+  return query(seg.text, o);
+}
+
+result<value> resolve_runtime(std::string text, const options& o, const std::vector<std::string>& path);
+
+result<value> resolve_segments(const template_string& ts, const options& o, const std::vector<std::string>& path) {
+  if (ts.segments.size() == 1 && ts.segments[0].what == template_segment::kind::nested) {
+    return resolve_runtime(ts.segments[0].text, o, path);
+  }
+  if (ts.single_variable()) return eval_variable(ts.segments[0], o, path);
+  std::string out;
+  bool rescan = false;
+  for (const auto& seg : ts.segments) {
+    if (seg.what == template_segment::kind::literal) {
+      out += seg.text;
+      continue;
+    }
+    auto v = eval_variable(seg, o, path);
+    if (!v.ok()) return std::move(v).err();
+    std::string piece = to_text(*v);
+    if (!seg.shallow && piece.find("{{") != std::string::npos) rescan = true;
+    out += piece;
+  }
+  if (rescan && has_variables(out)) return resolve_runtime(std::move(out), o, path);
+  return value(std::move(out));
+}
+
+// The general loop of Kyverno's substituteVariablesIfAny, for strings whose
+// variables could not be parsed ahead of time (nesting, re-scans).
+result<value> resolve_runtime(std::string text, const options& o, const std::vector<std::string>& path) {
+  for (int round = 0; round < max_rescans; ++round) {
+    auto vars = find_variables(text);
+    if (vars.empty()) return value(unescape_variables(text));
+    std::string out;
+    std::size_t pos = 0;
+    for (auto [b, e] : vars) {
+      bool shallow = false;
+      std::string expr = variable_expression(std::string_view(text).substr(b, e - b), &shallow);
+      template_segment seg;
+      seg.text = expr;
+      seg.what = expr == "@" ? template_segment::kind::self_ref : template_segment::kind::variable;
+      auto v = eval_variable(seg, o, path);
+      if (!v.ok()) return std::move(v).err();
+      if (b == 0 && e == text.size()) return std::move(v).value();  // exactly one variable: typed
+      out.append(text, pos, b - pos);
+      out += to_text(*v);
+      pos = e;
+    }
+    out.append(text, pos, std::string::npos);
+    text = std::move(out);
+  }
+  return error::budget("variable substitution did not settle after " + std::to_string(max_rescans) +
+                       " nested rounds");
+}
+
+result<value> walk(const value& v, const tmpl& t, const options& o, std::vector<std::string>& path) {
+  switch (v.type()) {
+    case value::kind::string: {
+      auto it = t.strings->find(v.as_string());
+      if (it == t.strings->end()) return v;
+      return resolve_segments(it->second, o, path);
+    }
+    case value::kind::array: {
+      value::array_t out;
+      out.reserve(v.as_array().size());
+      std::size_t i = 0;
+      for (const auto& e : v.as_array()) {
+        path.push_back(std::to_string(i++));
+        auto r = walk(e, t, o, path);
+        path.pop_back();
+        if (!r.ok()) return std::move(r).err();
+        out.push_back(std::move(r).value());
+      }
+      return value(std::move(out));
+    }
+    case value::kind::object: {
+      value::object_t out;
+      out.reserve(v.as_object().size());
+      for (const auto& m : v.as_object()) {
+        std::string key = m.key;
+        auto kit = t.strings->find(key);
+        if (kit != t.strings->end()) {
+          auto k = resolve_segments(kit->second, o, path);
+          if (!k.ok()) return std::move(k).err();
+          key = k->is_string() ? k->as_string() : to_text(*k);
+        }
+        path.push_back(key);
+        auto r = walk(m.val, t, o, path);
+        path.pop_back();
+        if (!r.ok()) return std::move(r).err();
+        out.push_back(member{std::move(key), std::move(r).value()});
+      }
+      return value(std::move(out));
+    }
+    default: return v;
+  }
+}
+
+}  // namespace
+
+std::string to_text(const value& v) {
+  if (v.is_string()) return v.as_string();
+  return json::serialize(v);
+}
+
+result<value> substitute(const tmpl& t, const options& o) {
+  if (!t.has_variables) return t.raw;
+  std::vector<std::string> path;
+  return walk(t.raw, t, o, path);
+}
+
+result<value> substitute_text(std::string_view text, const options& o) {
+  if (text.find("{{") == std::string_view::npos) return value(text);
+  return resolve_runtime(std::string(text), o, {});
+}
+
+result<value> query(std::string_view expression, const options& o) {
+  return jmespath::search(expression, *o.context, o.limits);
+}
+
+}  // namespace coco_admit::variables
