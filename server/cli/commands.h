@@ -9,5 +9,9 @@
 namespace coco_admit::cli {
 
 void add_version_command(CLI::App& app, int& exit_code);
+void add_compile_command(CLI::App& app, int& exit_code);
+void add_apply_command(CLI::App& app, int& exit_code);
+void add_review_command(CLI::App& app, int& exit_code);
+void add_initdata_command(CLI::App& app, int& exit_code);
 
 }  // namespace coco_admit::cli

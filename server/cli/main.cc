@@ -23,6 +23,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   coco_admit::cli::add_version_command(app, exit_code);
+  coco_admit::cli::add_compile_command(app, exit_code);
+  coco_admit::cli::add_apply_command(app, exit_code);
+  coco_admit::cli::add_review_command(app, exit_code);
+  coco_admit::cli::add_initdata_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

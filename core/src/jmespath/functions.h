@@ -68,7 +68,8 @@ class call {
   error invalid_value(std::string_view what) const;
   /// "JMESPath function '<name>': <what>" (class other)
   error failed(std::string_view what) const;
-  /// Charges `bytes` of produced output against the result budget.
+  /// Fails with a budget error when a value of `bytes` (estimated JSON size)
+  /// would exceed limits::max_result_bytes; call it while building large output.
   status charge(std::size_t bytes);
 
  private:

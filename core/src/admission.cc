@@ -1,0 +1,287 @@
+#include "coco-admit/core/admission.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <map>
+
+#include "coco-admit/core/coco/base64.h"
+#include "coco-admit/core/json.h"
+#include "coco-admit/core/json_patch.h"
+
+namespace coco_admit::admission {
+
+struct scratch::impl {
+  simdjson::dom::parser parser;
+  simdjson::padded_string copy;  ///< used only when the caller's body is not padded
+};
+
+scratch::scratch() : impl_(std::make_unique<impl>()) {}
+scratch::~scratch() = default;
+
+namespace {
+
+std::string str_at(const value* obj, std::string_view key) {
+  if (obj == nullptr) return {};
+  const value* v = obj->find(key);
+  return v != nullptr && v->is_string() ? v->as_string() : std::string();
+}
+
+void open_response(std::string& out, std::string_view api_version, std::string_view uid, bool allowed) {
+  out += R"({"kind":"AdmissionReview","apiVersion":)";
+  json::append_quoted(api_version, out);
+  out += R"(,"response":{"uid":)";
+  json::append_quoted(uid, out);
+  out += allowed ? R"(,"allowed":true)" : R"(,"allowed":false)";
+}
+
+// yaml.v3's choice between a plain and a quoted scalar, for the strings that
+// appear in Kyverno's blocked message (policy names, rule names, messages).
+void append_yaml_scalar(std::string_view s, std::string& out) {
+  bool plain = !s.empty() && s.front() != ' ' && s.back() != ' ';
+  if (plain) {
+    static const std::string_view specials = "-?:,[]{}#&*!|>'\"%@`";
+    if (specials.find(s.front()) != std::string_view::npos) plain = false;
+    if (s.find(": ") != std::string_view::npos || s.find(" #") != std::string_view::npos || s.back() == ':') plain = false;
+    if (s.find('\n') != std::string_view::npos || s.find('\t') != std::string_view::npos) plain = false;
+    static const char* const reserved[] = {"true", "false", "yes", "no", "on", "off", "null", "~", "True", "False", "Null", "NULL", "TRUE", "FALSE"};
+    for (const char* r : reserved) {
+      if (s == r) plain = false;
+    }
+    if (plain && s.find_first_not_of("0123456789.+-eE") == std::string_view::npos) plain = false;
+  }
+  if (plain) {
+    out.append(s);
+    return;
+  }
+  if (s.find('\n') == std::string_view::npos) {
+    out.push_back('\'');
+    for (char c : s) {
+      if (c == '\'') out += "''";
+      else out.push_back(c);
+    }
+    out.push_back('\'');
+    return;
+  }
+  json::append_quoted(s, out);
+}
+
+std::string blocked_message(const std::string& kind, const std::string& ns, const std::string& name,
+                            const std::map<std::string, std::map<std::string, std::string>>& failures) {
+  std::string out = "\n\nresource " + kind + "/" + ns + "/" + name + " was blocked due to the following policies \n\n";
+  for (const auto& [policy, rules] : failures) {
+    append_yaml_scalar(policy, out);
+    out += ":\n";
+    for (const auto& [rule, message] : rules) {
+      out += "  ";
+      append_yaml_scalar(rule, out);
+      out += ": ";
+      append_yaml_scalar(message, out);
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+void record(const engine_response& r, review_outcome& outcome) {
+  for (const auto& p : r.policies) {
+    for (const auto& rr : p.rules) {
+      outcome.rules.push_back({p.pol->name, rr.name, rr.type, rr.status});
+      if (rr.status == rule_status::error && rr.message.find("budget") != std::string::npos) {
+        outcome.budget_exceeded = true;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::string error_response(std::string_view uid, int code, std::string_view message) {
+  std::string out;
+  open_response(out, "admission.k8s.io/v1", uid, false);
+  out += R"(,"status":{"status":"Failure","code":)" + std::to_string(code) + R"(,"message":)";
+  json::append_quoted(message, out);
+  out += "}}}";
+  return out;
+}
+
+void review(const program& prog, webhook hook, std::string_view body, bool padded, const engine_environment& env,
+            scratch& s, std::string& out, review_outcome& outcome) {
+  out.clear();
+  outcome = review_outcome{};
+  auto& st = s.get();
+  simdjson::dom::element root;
+  simdjson::error_code err;
+  if (padded) {
+    err = st.parser.parse(body.data(), body.size(), false).get(root);
+  } else {
+    st.copy = simdjson::padded_string(body);
+    err = st.parser.parse(st.copy).get(root);
+  }
+  auto malformed = [&](std::string uid, std::string why) {
+    outcome.malformed = true;
+    outcome.allowed = false;
+    outcome.uid = uid;
+    outcome.error = why;
+    out = error_response(uid, 400, why);
+  };
+  if (err) return malformed("", std::string("AdmissionReview is not valid JSON: ") + simdjson::error_message(err));
+  simdjson::dom::element request_el;
+  if (root.type() != simdjson::dom::element_type::OBJECT) return malformed("", "AdmissionReview must be a JSON object");
+  std::string api_version = "admission.k8s.io/v1";
+  if (std::string_view v; root["apiVersion"].get(v) == simdjson::SUCCESS) {
+    if (v == "admission.k8s.io/v1beta1") api_version = std::string(v);
+  }
+  if (root["request"].get(request_el) != simdjson::SUCCESS || request_el.type() != simdjson::dom::element_type::OBJECT) {
+    return malformed("", "AdmissionReview has no 'request' object");
+  }
+  std::string uid;
+  if (std::string_view u; request_el["uid"].get(u) == simdjson::SUCCESS) uid = std::string(u);
+  if (uid.empty()) return malformed("", "AdmissionReview request has no 'uid'");
+  auto converted = json::from_element(request_el);
+  if (!converted.ok()) return malformed(uid, "AdmissionReview request: " + converted.err().message);
+  value request = std::move(converted).value();
+
+  engine_request req;
+  req.operation = str_at(&request, "operation");
+  if (req.operation.empty()) return malformed(uid, "AdmissionReview request has no 'operation'");
+  const value* kind = request.find("kind");
+  if (kind == nullptr || !kind->is_object()) return malformed(uid, "AdmissionReview request has no 'kind'");
+  req.kind_group = str_at(kind, "group");
+  req.kind_version = str_at(kind, "version");
+  req.kind = str_at(kind, "kind");
+  req.subresource = str_at(&request, "subResource");
+  req.ns = str_at(&request, "namespace");
+  req.name = str_at(&request, "name");
+  if (const value* d = request.find("dryRun"); d != nullptr && d->is_bool()) req.dry_run = d->as_bool();
+  if (value* o = request.find("object")) req.object = std::move(*o);
+  if (value* o = request.find("oldObject")) req.old_object = std::move(*o);
+  request.erase("object");
+  request.erase("oldObject");
+  if (const value* ui = request.find("userInfo")) req.user_info = *ui;
+  for (const char* key : {"roles", "clusterRoles"}) {
+    if (const value* r = request.find(key); r != nullptr && r->is_array()) {
+      for (const auto& e : r->as_array()) {
+        if (e.is_string()) (std::string_view(key) == "roles" ? req.roles : req.cluster_roles).push_back(e.as_string());
+      }
+    }
+  }
+  const value& subject = req.operation == "DELETE" ? req.old_object : req.object;
+  if (!subject.is_object()) {
+    return malformed(uid, std::string("AdmissionReview request has no '") +
+                              (req.operation == "DELETE" ? "oldObject" : "object") + "' for operation " + req.operation);
+  }
+  const value* md = subject.find("metadata");
+  std::string res_kind = str_at(&subject, "kind");
+  std::string res_ns = str_at(md, "namespace");
+  if (res_ns.empty()) res_ns = req.ns;
+  std::string res_name = str_at(md, "name");
+  if (res_name.empty()) res_name = req.name;
+  outcome.uid = uid;
+  outcome.kind = req.kind;
+  outcome.ns = req.ns;
+  outcome.operation = req.operation;
+  req.admission_request = std::move(request);
+
+  std::vector<std::string> warnings;
+  auto collect_warnings = [&](const engine_response& r) {
+    for (const auto& p : r.policies) {
+      if (!p.pol->emit_warning) continue;
+      for (const auto& rr : p.rules) {
+        if (rr.status != rule_status::skip) warnings.push_back("policy " + p.pol->name + "." + rr.name + ": " + rr.message);
+      }
+    }
+  };
+  auto close = [&](std::string& o) {
+    if (!warnings.empty()) {
+      o += R"(,"warnings":[)";
+      for (std::size_t i = 0; i < warnings.size(); ++i) {
+        if (i) o.push_back(',');
+        json::append_quoted(warnings[i], o);
+      }
+      o += "]";
+    }
+    o += "}}";
+  };
+
+  engine_environment e = env;
+  if (hook == webhook::mutate) {
+    e.record_patched = false;
+    e.drop_failed_ignore_policies = true;
+    value original = req.operation == "DELETE" ? value() : req.object;
+    engine_response r = engine::mutate(prog, std::move(req), e);
+    record(r, outcome);
+    collect_warnings(r);
+    // A rule error in a Fail policy blocks the request.
+    for (const auto& p : r.policies) {
+      if (p.pol->on_error != failure_policy::fail) continue;
+      std::vector<std::string> failed;
+      for (const auto& rr : p.rules) {
+        if (rr.status == rule_status::error) failed.push_back(rr.name + ": " + rr.message);
+      }
+      if (failed.empty()) continue;
+      std::string msg = "mutation policy " + p.pol->name + " error: failed to apply policy " + p.pol->name + " rules [";
+      for (std::size_t i = 0; i < failed.size(); ++i) msg += (i ? " " : "") + failed[i];
+      msg += "]";
+      outcome.allowed = false;
+      open_response(out, api_version, uid, false);
+      out += R"(,"status":{"status":"Failure","message":)";
+      json::append_quoted(msg, out);
+      out += "}";
+      close(out);
+      return;
+    }
+    open_response(out, api_version, uid, true);
+    if (original.is_object() && r.resource.is_object()) {
+      auto ops = json_patch::diff(original, r.resource);
+      if (!ops.empty()) {
+        outcome.patch_ops = ops.size();
+        out += R"(,"patchType":"JSONPatch","patch":")";
+        out += coco::base64_encode(json_patch::serialize(ops));
+        out += "\"";
+      }
+    }
+    close(out);
+    return;
+  }
+
+  std::string ns = req.ns;
+  engine_response r = engine::validate(prog, std::move(req), e);
+  record(r, outcome);
+  collect_warnings(r);
+  std::map<std::string, std::map<std::string, std::string>> failures;
+  for (const auto& p : r.policies) {
+    bool blocks = false;
+    for (const auto& rr : p.rules) {
+      const rule* def = nullptr;
+      for (const auto& x : p.pol->rules) {
+        if (x.name == rr.name) def = &x;
+      }
+      if (rr.status == rule_status::fail && def != nullptr &&
+          engine::effective_action(*p.pol, *def, ns) == failure_action::enforce) {
+        blocks = true;
+      }
+      if (rr.status == rule_status::error && p.pol->on_error == failure_policy::fail) blocks = true;
+    }
+    if (!blocks) {
+      // Audit failures surface as warnings, as Kyverno's emitWarning does.
+      continue;
+    }
+    for (const auto& rr : p.rules) {
+      if (rr.status == rule_status::fail || rr.status == rule_status::error) failures[p.pol->name][rr.name] = rr.message;
+    }
+  }
+  if (failures.empty()) {
+    open_response(out, api_version, uid, true);
+    close(out);
+    return;
+  }
+  outcome.allowed = false;
+  open_response(out, api_version, uid, false);
+  out += R"(,"status":{"status":"Failure","message":)";
+  json::append_quoted(blocked_message(res_kind, res_ns, res_name, failures), out);
+  out += "}";
+  close(out);
+}
+
+}  // namespace coco_admit::admission

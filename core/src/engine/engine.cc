@@ -1,0 +1,781 @@
+// The rule pipeline (see engine.h). The JSON context of a request is one
+// `value` object: {"request": {...}, "images": ..., context entries...}. The
+// object under review lives at context.request.object and is mutated in
+// place, so cascading rules see each other's output without copies. Rule
+// context entries are appended to the context and truncated away after the
+// rule (Kyverno's checkpoint/restore).
+#include "coco-admit/core/engine.h"
+
+#include <algorithm>
+
+#include "coco-admit/core/conditions.h"
+#include "coco-admit/core/json.h"
+#include "coco-admit/core/json_patch.h"
+#include "coco-admit/core/match.h"
+#include "coco-admit/core/pattern.h"
+#include "coco-admit/core/strategic_merge.h"
+#include "coco-admit/core/variables.h"
+#include "coco-admit/core/wildcard.h"
+#include "coco-admit/core/yaml.h"
+#include "engine/images.h"
+
+namespace coco_admit {
+
+const char* rule_status_name(rule_status s) {
+  switch (s) {
+    case rule_status::pass: return "pass";
+    case rule_status::fail: return "fail";
+    case rule_status::warn: return "warn";
+    case rule_status::error: return "error";
+    case rule_status::skip: return "skip";
+  }
+  return "unknown";
+}
+
+engine_request engine_request::from_object(value object, std::string operation) {
+  engine_request r;
+  r.operation = std::move(operation);
+  auto str = [](const value* v) { return v != nullptr && v->is_string() ? v->as_string() : std::string(); };
+  const value* md = object.find("metadata");
+  r.ns = str(md != nullptr ? md->find("namespace") : nullptr);
+  r.name = str(md != nullptr ? md->find("name") : nullptr);
+  std::string api = str(object.find("apiVersion"));
+  auto slash = api.find('/');
+  r.kind_group = slash == std::string::npos ? "" : api.substr(0, slash);
+  r.kind_version = slash == std::string::npos ? api : api.substr(slash + 1);
+  r.kind = str(object.find("kind"));
+  if (r.operation == "DELETE") r.old_object = std::move(object);
+  else r.object = std::move(object);
+  return r;
+}
+
+namespace engine {
+namespace {
+
+// Condition-anchor callback for strategic_merge::preprocess: Kyverno checks
+// anchors in mutate overlays with the validate pattern matcher.
+bool anchor_condition(const value& resource_value, const value& pattern_value, void*) {
+  return pattern::match(resource_value, pattern_value).st == pattern::status::pass;
+}
+
+std::string str_at(const value* obj, std::string_view key) {
+  if (obj == nullptr) return {};
+  const value* v = obj->find(key);
+  return v != nullptr && v->is_string() ? v->as_string() : std::string();
+}
+
+struct rule_outcome {
+  rule_status status = rule_status::skip;
+  std::string message;
+};
+
+class evaluator {
+ public:
+  evaluator(const program& prog, engine_request req, const engine_environment& env)
+      : prog_(prog), req_(std::move(req)), env_(env) {
+    opts_.limits.max_steps = env.max_jmespath_steps;
+    opts_.limits.max_result_bytes = env.max_context_bytes;
+    build_context();
+  }
+
+  engine_response run(rule_type type);
+
+ private:
+  value& request() { return *ctx_.find("request"); }
+  /// The object under review (on DELETE, a copy of the old object).
+  value& resource() { return *request().find("object"); }
+  const value& old_object() { return *request().find("oldObject"); }
+
+  void build_context();
+  void build_facts(request_facts& f);
+  void ensure_images();
+
+  // One rule.
+  rule_outcome run_rule(const policy& p, const rule& r);
+  rule_outcome mutate_rule(const rule& r);
+  rule_outcome validate_rule(const policy& p, const rule& r);
+
+  // Building blocks.
+  status load_context(const std::vector<context_entry>& entries);
+  result<bool> check_conditions(const condition_block& b, std::string& message);
+  result<value> substitute(const tmpl& t) { return variables::substitute(t, opts_); }
+  std::string error_text(const error& e);
+
+  // Mutation.
+  result<bool> apply_psm(const value& overlay, std::string& skip_reason);
+  result<bool> apply_json6902(const value& text);
+  result<rule_outcome> mutate_foreach(const std::vector<foreach_block>& list, int nesting);
+
+  // Validation.
+  rule_outcome validate_body_on(const rule& r, const value& target, const std::optional<tmpl>& pattern,
+                                const std::vector<tmpl>& any_pattern, const std::optional<condition_block>& deny);
+  rule_outcome validate_foreach(const rule& r, const std::vector<foreach_block>& list, int nesting);
+  std::string build_error_message(const rule& r, const std::string& detail, const std::string& path);
+  void set_element(const value& element, std::size_t index, int nesting);
+
+  const program& prog_;
+  engine_request req_;  ///< object and oldObject are moved into ctx_
+  const engine_environment& env_;
+  variables::options opts_;
+  value ctx_;
+  bool deleting_ = false;
+  bool images_ready_ = false;
+  /// Context entries that failed to load; an error only if a query needs them.
+  std::vector<std::pair<std::string, std::string>> deferred_errors_;
+};
+
+void evaluator::build_context() {
+  deleting_ = req_.operation == "DELETE";
+  value request;
+  if (req_.admission_request.is_object()) {
+    request = std::move(req_.admission_request);
+    req_.admission_request = value();
+  } else {
+    request = value::object();
+    request.set("operation", value(req_.operation));
+    if (!req_.ns.empty()) request.set("namespace", value(req_.ns));
+    if (!req_.name.empty()) request.set("name", value(req_.name));
+    value kind = value::object();
+    kind.set("group", value(req_.kind_group));
+    kind.set("version", value(req_.kind_version));
+    kind.set("kind", value(req_.kind));
+    request.set("kind", std::move(kind));
+    if (!req_.user_info.is_null()) request.set("userInfo", req_.user_info);
+    request.set("dryRun", value(req_.dry_run));
+  }
+  request.set("object", std::move(req_.object));
+  request.set("oldObject", std::move(req_.old_object));
+  if (deleting_) {
+    // Kyverno rewrites request.object to request.oldObject in every
+    // expression on DELETE; pointing object at the old object is the same.
+    request.set("object", *request.find("oldObject"));
+  }
+  if (!req_.roles.empty() || !req_.cluster_roles.empty()) {
+    value roles = value::array(), cluster_roles = value::array();
+    for (const auto& r : req_.roles) roles.push_back(value(r));
+    for (const auto& r : req_.cluster_roles) cluster_roles.push_back(value(r));
+    request.set("roles", std::move(roles));
+    request.set("clusterRoles", std::move(cluster_roles));
+  }
+  ctx_ = value::object();
+  // The username of a service account is system:serviceaccount:<ns>:<name>.
+  std::string user = str_at(request.find("userInfo"), "username");
+  const std::string prefix = "system:serviceaccount:";
+  if (user.rfind(prefix, 0) == 0) {
+    std::string rest = user.substr(prefix.size());
+    auto colon = rest.find(':');
+    if (colon != std::string::npos) {
+      ctx_.set("serviceAccountName", value(rest.substr(colon + 1)));
+      ctx_.set("serviceAccountNamespace", value(rest.substr(0, colon)));
+    }
+  }
+  ctx_.set("request", std::move(request));
+  opts_.context = &ctx_;
+}
+
+void evaluator::ensure_images() {
+  if (images_ready_) return;
+  images_ready_ = true;
+  value images = extract_images(resource());
+  if (!images.is_null()) ctx_.set("images", std::move(images));
+}
+
+void evaluator::build_facts(request_facts& f) {
+  const value& obj = resource();
+  const value* md = obj.find("metadata");
+  f.group = req_.kind_group;
+  f.version = req_.kind_version;
+  f.kind = req_.kind;
+  f.subresource = req_.subresource;
+  f.operation = req_.operation;
+  f.object_kind = "";
+  if (const value* k = obj.find("kind"); k != nullptr && k->is_string()) f.object_kind = k->as_string();
+  f.labels = md != nullptr ? md->find("labels") : nullptr;
+  f.annotations = md != nullptr ? md->find("annotations") : nullptr;
+  static const std::string empty;
+  const value* name = md != nullptr ? md->find("name") : nullptr;
+  if (name == nullptr || !name->is_string() || name->as_string().empty()) {
+    name = md != nullptr ? md->find("generateName") : nullptr;
+  }
+  f.name = name != nullptr && name->is_string() ? std::string_view(name->as_string()) : std::string_view();
+  const value* ns = md != nullptr ? md->find("namespace") : nullptr;
+  f.ns = ns != nullptr && ns->is_string() ? std::string_view(ns->as_string()) : std::string_view(req_.ns);
+  if (f.object_kind == "Namespace") f.ns = f.name;
+  f.namespace_labels = env_.cluster != nullptr ? env_.cluster->namespace_labels(f.ns) : nullptr;
+  const value* user = request().find("userInfo");
+  f.user_info = user != nullptr && user->is_object() ? user : nullptr;
+  f.roles = &req_.roles;
+  f.cluster_roles = &req_.cluster_roles;
+}
+
+std::string evaluator::error_text(const error& e) {
+  if (e.code == error::kind::not_found) {
+    for (const auto& [name, why] : deferred_errors_) {
+      if (e.message.find("\"" + name + "\"") != std::string::npos) return why;
+    }
+  }
+  return e.message;
+}
+
+status evaluator::load_context(const std::vector<context_entry>& entries) {
+  std::size_t total_bytes = 0;
+  for (const auto& c : entries) {
+    if (c.from == context_entry::source::config_map) {
+      auto name = substitute(c.config_map_name);
+      if (!name.ok()) return error::invalid("failed to substitute configMap name: " + error_text(name.err()));
+      auto ns = substitute(c.config_map_namespace);
+      if (!ns.ok()) return error::invalid("failed to substitute configMap namespace: " + error_text(ns.err()));
+      std::string n = variables::to_text(*name);
+      std::string s = ns->is_null() ? "" : variables::to_text(*ns);
+      if (s.empty()) s = "default";
+      const value* cm = env_.cluster != nullptr ? env_.cluster->config_map(s, n) : nullptr;
+      if (cm == nullptr) {
+        deferred_errors_.emplace_back(c.name, "failed to load context entry '" + c.name + "': configmap " + s + "/" + n +
+                                                  " not found");
+        continue;
+      }
+      value entry = value::object();
+      if (const value* d = cm->find("data")) entry.set("data", *d);
+      else entry.set("data", value::object());
+      if (const value* md = cm->find("metadata")) entry.set("metadata", *md);
+      ctx_.set(c.name, std::move(entry));
+      continue;
+    }
+    // variable: value (optionally filtered by jmesPath), or jmesPath alone, else default.
+    result<value> out = value();
+    bool have = false;
+    if (c.var_value) {
+      out = substitute(*c.var_value);
+      have = out.ok();
+      if (have && c.var_jmespath) {
+        auto path = substitute(*c.var_jmespath);
+        if (!path.ok()) {
+          out = std::move(path).err();
+          have = false;
+        } else {
+          out = jmespath::search(variables::to_text(*path), *out, opts_.limits);
+          have = out.ok();
+        }
+      }
+    } else if (c.var_jmespath) {
+      auto path = substitute(*c.var_jmespath);
+      if (!path.ok()) {
+        out = std::move(path).err();
+      } else {
+        out = variables::query(variables::to_text(*path), opts_);
+        have = out.ok();
+      }
+    }
+    if ((!have || out->is_null()) && c.var_default) {
+      auto d = substitute(*c.var_default);
+      if (!d.ok()) return error::invalid("failed to substitute default of '" + c.name + "': " + error_text(d.err()));
+      out = std::move(d).value();
+      have = true;
+    }
+    if (!have) {
+      return error::invalid("failed to load context entry '" + c.name + "': " + error_text(out.err()));
+    }
+    if (out->is_null()) return error::invalid("failed to load context entry '" + c.name + "': the value is null");
+    total_bytes += json::serialize(*out).size();
+    if (total_bytes > env_.max_context_bytes) {
+      return error::budget("context entry '" + c.name + "' exceeds the context size limit of " +
+                           std::to_string(env_.max_context_bytes) + " bytes");
+    }
+    ctx_.set(c.name, std::move(out).value());
+  }
+  return {};
+}
+
+result<bool> evaluator::check_conditions(const condition_block& b, std::string& message) {
+  if (!b.present()) return true;
+  std::vector<std::string> messages;
+  auto eval = [&](const condition& c) -> result<bool> {
+    auto key = substitute(c.key);
+    if (!key.ok()) return error::invalid("failed to substitute variables in condition key: " + error_text(key.err()));
+    auto val = substitute(c.val);
+    if (!val.ok()) return error::invalid("failed to substitute variables in condition value: " + error_text(val.err()));
+    return conditions::evaluate(c.oper, *key, *val);
+  };
+  auto msg_of = [&](const condition& c) {
+    if (!c.message) return;
+    auto m = substitute(*c.message);
+    std::string text = m.ok() ? variables::to_text(*m) : variables::to_text(c.message->raw);
+    if (!text.empty()) messages.push_back(text);
+  };
+  bool any_result = true;
+  if (b.has_any) {
+    any_result = false;
+    for (const auto& c : b.any) {
+      auto r = eval(c);
+      if (!r.ok()) return std::move(r).err();
+      if (*r) {
+        any_result = true;
+        break;
+      }
+      msg_of(c);
+    }
+  }
+  bool all_result = true;
+  if (any_result && b.has_all) {
+    for (const auto& c : b.all) {
+      auto r = eval(c);
+      if (!r.ok()) return std::move(r).err();
+      if (!*r) {
+        msg_of(c);
+        all_result = false;
+        break;
+      }
+    }
+  }
+  message.clear();
+  for (std::size_t i = 0; i < messages.size(); ++i) message += (i ? "; " : "") + messages[i];
+  return any_result && all_result;
+}
+
+result<bool> evaluator::apply_psm(const value& overlay, std::string& skip_reason) {
+  value& res = resource();
+  auto pre = strategic_merge::preprocess(res, overlay, strategic_merge::matcher{&anchor_condition, nullptr});
+  if (!pre.ok()) return std::move(pre).err();
+  if (pre->skip) {
+    skip_reason = pre->skip_reason;
+    return false;
+  }
+  auto merged = strategic_merge::merge(res, pre->overlay);
+  if (!merged.ok()) return std::move(merged).err();
+  if (*merged == res) return false;
+  res = std::move(merged).value();
+  return true;
+}
+
+result<bool> evaluator::apply_json6902(const value& text) {
+  value ops_doc;
+  if (text.is_string()) {
+    auto docs = yaml::parse_one(text.as_string(), "patchesJson6902");
+    if (!docs.ok()) return error::invalid("invalid patchesJson6902: " + docs.err().message);
+    ops_doc = std::move(docs->root);
+  } else {
+    ops_doc = text;
+  }
+  auto ops = json_patch::parse(ops_doc);
+  if (!ops.ok()) return error::invalid("invalid patchesJson6902: " + ops.err().message);
+  value& res = resource();
+  auto patched = json_patch::apply(res, *ops);
+  if (!patched.ok()) return std::move(patched).err();
+  if (*patched == res) return false;
+  res = std::move(patched).value();
+  return true;
+}
+
+void evaluator::set_element(const value& element, std::size_t index, int nesting) {
+  ctx_.set("element", element);
+  ctx_.set("element" + std::to_string(nesting), element);
+  ctx_.set("elementIndex", value(static_cast<long long>(index)));
+  ctx_.set("elementIndex" + std::to_string(nesting), value(static_cast<long long>(index)));
+}
+
+result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>& list, int nesting) {
+  bool changed_any = false;
+  for (const auto& f : list) {
+    result<value> elements = value();
+    if (f.list_template.has_variables) {
+      auto text = substitute(f.list_template);
+      if (!text.ok()) return rule_outcome{rule_status::error, "failed to evaluate list " + f.list + ": " + error_text(text.err())};
+      elements = variables::query(variables::to_text(*text), opts_);
+    } else {
+      elements = variables::query(f.list, opts_);
+    }
+    if (!elements.ok()) {
+      return rule_outcome{rule_status::error, "failed to evaluate list " + f.list + ": " + error_text(elements.err())};
+    }
+    value items = std::move(elements).value();
+    if (!items.is_array()) {
+      value wrapped = value::array();
+      wrapped.push_back(std::move(items));
+      items = std::move(wrapped);
+    }
+    if (items.size() > env_.max_foreach_elements) {
+      return rule_outcome{rule_status::error, "foreach list " + f.list + " has " + std::to_string(items.size()) +
+                                                  " elements, over the limit of " +
+                                                  std::to_string(env_.max_foreach_elements)};
+    }
+    bool descending = f.patch_strategic_merge.has_value();
+    if (f.ord != foreach_block::order::unset) descending = f.ord == foreach_block::order::descending;
+    const auto& arr = items.as_array();
+    std::size_t n = arr.size();
+    std::size_t mark = ctx_.as_object().size();
+    for (std::size_t k = 0; k < n; ++k) {
+      std::size_t index = descending ? n - 1 - k : k;
+      const value& element = arr[index];
+      if (element.is_null()) continue;
+      set_element(element, index, nesting);
+      status loaded = load_context(f.context);
+      if (!loaded.ok()) {
+        ctx_.as_object().resize(mark);
+        return rule_outcome{rule_status::error, "failed to load to mutate.foreach[" + std::to_string(index) +
+                                                    "].context: " + loaded.err().message};
+      }
+      std::string msg;
+      auto pre = check_conditions(f.preconditions, msg);
+      if (!pre.ok()) {
+        ctx_.as_object().resize(mark);
+        return rule_outcome{rule_status::error, "failed to evaluate mutate.foreach[" + std::to_string(index) +
+                                                    "].preconditions: " + error_text(pre.err())};
+      }
+      if (!*pre) {
+        ctx_.as_object().resize(mark);
+        continue;
+      }
+      if (!f.nested.empty()) {
+        auto nested = mutate_foreach(f.nested, nesting + 1);
+        ctx_.as_object().resize(mark);
+        if (!nested.ok()) return std::move(nested).err();
+        if (nested->status == rule_status::error || nested->status == rule_status::fail) return nested;
+        if (nested->status == rule_status::pass) changed_any = true;
+        continue;
+      }
+      result<bool> changed = false;
+      if (f.patch_strategic_merge) {
+        auto overlay = substitute(*f.patch_strategic_merge);
+        if (!overlay.ok()) {
+          ctx_.as_object().resize(mark);
+          return rule_outcome{rule_status::error, "variable substitution failed: " + error_text(overlay.err())};
+        }
+        std::string skip;
+        changed = apply_psm(*overlay, skip);
+      } else if (f.patches_json6902) {
+        auto text = substitute(*f.patches_json6902);
+        if (!text.ok()) {
+          ctx_.as_object().resize(mark);
+          return rule_outcome{rule_status::error, "variable substitution failed: " + error_text(text.err())};
+        }
+        changed = apply_json6902(*text);
+      }
+      ctx_.as_object().resize(mark);
+      if (!changed.ok()) return rule_outcome{rule_status::error, "failed to patch resource: " + changed.err().message};
+      if (*changed) changed_any = true;
+    }
+    // The element variables belong to this foreach only.
+    ctx_.erase("element");
+    ctx_.erase("elementIndex");
+    ctx_.erase("element" + std::to_string(nesting));
+    ctx_.erase("elementIndex" + std::to_string(nesting));
+  }
+  if (!changed_any) return rule_outcome{rule_status::skip, "no patches applied"};
+  return rule_outcome{rule_status::pass, ""};
+}
+
+rule_outcome evaluator::mutate_rule(const rule& r) {
+  if (!r.mutate.foreach.empty()) {
+    auto out = mutate_foreach(r.mutate.foreach, 0);
+    if (!out.ok()) return {rule_status::error, out.err().message};
+    return *out;
+  }
+  if (r.mutate.patch_strategic_merge) {
+    auto overlay = substitute(*r.mutate.patch_strategic_merge);
+    if (!overlay.ok()) return {rule_status::error, "variable substitution failed: " + error_text(overlay.err())};
+    std::string skip;
+    auto changed = apply_psm(*overlay, skip);
+    if (!changed.ok()) return {rule_status::error, "failed to patch resource: " + changed.err().message};
+    if (!*changed) return {rule_status::skip, "no patches applied"};
+    return {rule_status::pass, ""};
+  }
+  if (r.mutate.patches_json6902) {
+    auto text = substitute(*r.mutate.patches_json6902);
+    if (!text.ok()) return {rule_status::error, "variable substitution failed: " + error_text(text.err())};
+    auto changed = apply_json6902(*text);
+    if (!changed.ok()) return {rule_status::error, "failed to patch resource: " + changed.err().message};
+    if (!*changed) return {rule_status::skip, "no patches applied"};
+    return {rule_status::pass, ""};
+  }
+  return {rule_status::error, "empty mutate rule"};
+}
+
+std::string evaluator::build_error_message(const rule& r, const std::string& detail, const std::string& path) {
+  if (!r.validate.message) {
+    if (!path.empty()) return "validation error: rule " + r.name + " failed at path " + path;
+    return "validation error: rule " + r.name + " execution error: " + detail;
+  }
+  auto m = substitute(*r.validate.message);
+  if (!m.ok()) {
+    return "validation error: variables substitution error in rule " + r.name + " execution error: " + detail;
+  }
+  std::string msg = variables::to_text(*m);
+  if (msg.empty() || msg.back() != '.') msg += ".";
+  if (!path.empty()) return "validation error: " + msg + " rule " + r.name + " failed at path " + path;
+  return "validation error: " + msg + " rule " + r.name + " execution error: " + detail;
+}
+
+rule_outcome evaluator::validate_body_on(const rule& r, const value& target, const std::optional<tmpl>& pattern,
+                                         const std::vector<tmpl>& any_pattern,
+                                         const std::optional<condition_block>& deny) {
+  if (deny) {
+    std::string msg;
+    auto d = check_conditions(*deny, msg);
+    if (!d.ok()) return {rule_status::error, "failed to check deny conditions: " + error_text(d.err())};
+    if (!*d) return {rule_status::pass, "validation rule '" + r.name + "' passed."};
+    std::string text;
+    if (r.validate.message) {
+      auto m = substitute(*r.validate.message);
+      text = m.ok() ? (m->is_string() ? m->as_string()
+                                      : std::string("the produced message didn't resolve to a string, check your "
+                                                    "policy definition."))
+                    : variables::to_text(r.validate.message->raw);
+    }
+    if (!msg.empty()) text += (text.empty() ? "" : "; ") + msg;
+    if (text.empty()) text = "validation error: rule " + r.name + " failed";
+    return {rule_status::fail, text};
+  }
+  if (pattern) {
+    auto p = substitute(*pattern);
+    if (!p.ok()) return {rule_status::error, "variable substitution failed: " + error_text(p.err())};
+    status refs = pattern::resolve_references(*p);
+    if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + refs.err().message};
+    auto m = pattern::match(target, *p);
+    switch (m.st) {
+      case pattern::status::pass: return {rule_status::pass, "validation rule '" + r.name + "' passed."};
+      case pattern::status::skip: return {rule_status::skip, m.reason};
+      case pattern::status::fail:
+        if (m.path.empty()) return {rule_status::error, build_error_message(r, m.reason, "")};
+        return {rule_status::fail, build_error_message(r, m.reason, m.path)};
+    }
+  }
+  if (!any_pattern.empty()) {
+    std::vector<std::string> failed, skipped;
+    for (std::size_t i = 0; i < any_pattern.size(); ++i) {
+      auto p = substitute(any_pattern[i]);
+      if (!p.ok()) return {rule_status::error, "variable substitution failed: " + error_text(p.err())};
+      status refs = pattern::resolve_references(*p);
+      if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + refs.err().message};
+      auto m = pattern::match(target, *p);
+      std::string idx = r.name + "[" + std::to_string(i) + "]";
+      if (m.st == pattern::status::pass) {
+        return {rule_status::pass, "validation rule '" + r.name + "' anyPattern[" + std::to_string(i) + "] passed."};
+      }
+      if (m.st == pattern::status::skip) {
+        skipped.push_back("rule " + idx + " skipped: " + m.reason);
+      } else if (m.path.empty()) {
+        failed.push_back("rule " + idx + " failed: " + m.reason);
+      } else {
+        failed.push_back("rule " + idx + " failed at path " + m.path);
+      }
+    }
+    auto join = [](const std::vector<std::string>& v) {
+      std::string s;
+      for (std::size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + v[i];
+      return s;
+    };
+    if (!skipped.empty() && failed.empty()) return {rule_status::skip, join(skipped)};
+    std::string errs = join(failed);
+    if (!r.validate.message) return {rule_status::fail, "validation error: " + errs};
+    auto m = substitute(*r.validate.message);
+    std::string msg = m.ok() ? variables::to_text(*m) : variables::to_text(r.validate.message->raw);
+    if (!msg.empty() && msg.back() == '.') return {rule_status::fail, "validation error: " + msg + " " + errs};
+    return {rule_status::fail, "validation error: " + msg + ". " + errs};
+  }
+  return {rule_status::pass, ""};
+}
+
+rule_outcome evaluator::validate_foreach(const rule& r, const std::vector<foreach_block>& list, int nesting) {
+  std::size_t apply_count = 0;
+  for (const auto& f : list) {
+    result<value> elements = value();
+    if (f.list_template.has_variables) {
+      auto text = substitute(f.list_template);
+      if (!text.ok()) continue;
+      elements = variables::query(variables::to_text(*text), opts_);
+    } else {
+      elements = variables::query(f.list, opts_);
+    }
+    if (!elements.ok()) continue;  // Kyverno: a list that cannot be evaluated skips this foreach
+    value items = std::move(elements).value();
+    if (!items.is_array()) {
+      value wrapped = value::array();
+      wrapped.push_back(std::move(items));
+      items = std::move(wrapped);
+    }
+    if (items.size() > env_.max_foreach_elements) {
+      return {rule_status::error, "foreach list " + f.list + " has " + std::to_string(items.size()) +
+                                      " elements, over the limit of " + std::to_string(env_.max_foreach_elements)};
+    }
+    const auto& arr = items.as_array();
+    std::size_t mark = ctx_.as_object().size();
+    for (std::size_t index = 0; index < arr.size(); ++index) {
+      const value& element = arr[index];
+      if (element.is_null()) continue;
+      set_element(element, index, nesting);
+      bool is_map = element.is_object();
+      if (f.element_scope_set && f.element_scope && !is_map) {
+        ctx_.as_object().resize(mark);
+        return {rule_status::error,
+                "failed to process foreach: cannot use elementScope=true foreach rules for elements that are not maps"};
+      }
+      bool scoped = f.element_scope_set ? f.element_scope : is_map;
+      rule_outcome res;
+      status loaded = load_context(f.context);
+      std::string msg;
+      if (!loaded.ok()) {
+        res = {rule_status::error, "failed to load context: " + loaded.err().message};
+      } else {
+        auto pre = check_conditions(f.preconditions, msg);
+        if (!pre.ok()) {
+          res = {rule_status::error, "failed to evaluate preconditions: " + error_text(pre.err())};
+        } else if (!*pre) {
+          res = {rule_status::skip, "preconditions not met"};
+        } else if (!f.nested.empty()) {
+          res = validate_foreach(r, f.nested, nesting + 1);
+        } else {
+          const value& target = scoped ? element : resource();
+          res = validate_body_on(r, target, f.pattern, f.any_pattern, f.deny);
+        }
+      }
+      ctx_.as_object().resize(mark);
+      if (res.status == rule_status::skip) continue;
+      if (res.status != rule_status::pass) {
+        if (res.status == rule_status::error) {
+          if (index + 1 < arr.size()) continue;
+          return {rule_status::error, "validation failure: " + res.message};
+        }
+        return {rule_status::fail, "validation failure: " + res.message};
+      }
+      ++apply_count;
+    }
+    ctx_.erase("element");
+    ctx_.erase("elementIndex");
+    ctx_.erase("element" + std::to_string(nesting));
+    ctx_.erase("elementIndex" + std::to_string(nesting));
+  }
+  if (apply_count == 0) return {rule_status::skip, "rule skipped"};
+  return {rule_status::pass, "rule passed"};
+}
+
+rule_outcome evaluator::validate_rule(const policy& p, const rule& r) {
+  const validate_body& v = r.validate;
+  if (v.deny) return validate_body_on(r, resource(), std::nullopt, {}, v.deny);
+  if (v.pattern || !v.any_pattern.empty()) {
+    if (req_.operation == "DELETE") return {rule_status::skip, "patterns are not checked on DELETE"};
+    rule_outcome out = validate_body_on(r, resource(), v.pattern, v.any_pattern, std::nullopt);
+    // Pre-existing violations on UPDATE are allowed when enforcing.
+    if (out.status == rule_status::fail && req_.operation == "UPDATE" && v.allow_existing_violations &&
+        effective_action(p, r, req_.ns) == failure_action::enforce && old_object().is_object()) {
+      rule_outcome old = validate_body_on(r, old_object(), v.pattern, v.any_pattern, std::nullopt);
+      if (old.status == rule_status::fail) return {rule_status::skip, "pre-existing violations are allowed"};
+    }
+    return out;
+  }
+  if (!v.foreach.empty()) return validate_foreach(r, v.foreach, 0);
+  return {rule_status::error, "empty validate rule"};
+}
+
+rule_outcome evaluator::run_rule(const policy& p, const rule& r) {
+  std::size_t mark = ctx_.as_object().size();
+  std::size_t deferred_mark = deferred_errors_.size();
+  auto restore = [&] {
+    ctx_.as_object().resize(mark);
+    deferred_errors_.resize(deferred_mark);
+  };
+  ensure_images();
+  status loaded = load_context(r.context);
+  if (!loaded.ok()) {
+    restore();
+    return {rule_status::error, "failed to load context: " + loaded.err().message};
+  }
+  if (env_.override_context) env_.override_context(p, r, ctx_);
+  std::string msg;
+  auto pre = check_conditions(r.preconditions, msg);
+  if (!pre.ok()) {
+    restore();
+    return {rule_status::error, "failed to evaluate preconditions: " + error_text(pre.err())};
+  }
+  if (!*pre) {
+    restore();
+    return {rule_status::skip, msg.empty() ? "preconditions not met" : "preconditions not met; " + msg};
+  }
+  rule_outcome out = r.type == rule_type::mutate ? mutate_rule(r) : validate_rule(p, r);
+  if (r.type == rule_type::mutate && out.status == rule_status::pass) {
+    const value& res = resource();
+    const value* md = res.find("metadata");
+    std::string kind = str_at(&res, "kind"), name = str_at(md, "name"), ns = str_at(md, "namespace");
+    out.message = ns.empty() ? "mutated " + kind + "/" + name : "mutated " + kind + "/" + name + " in namespace " + ns;
+  }
+  restore();
+  return out;
+}
+
+bool in_subset(const policy& p, policy_subset s) {
+  switch (s) {
+    case policy_subset::all: return true;
+    case policy_subset::fail_only: return p.on_error == failure_policy::fail;
+    case policy_subset::ignore_only: return p.on_error == failure_policy::ignore;
+  }
+  return true;
+}
+
+engine_response evaluator::run(rule_type type) {
+  engine_response out;
+  request_facts facts;
+  build_facts(facts);
+  std::vector<rule_ref> candidates;
+  prog_.selector.candidates(req_.operation, req_.kind, candidates);
+  std::size_t i = 0;
+  while (i < candidates.size()) {
+    const std::uint32_t pi = candidates[i].policy;
+    const policy& p = prog_.policies[pi];
+    std::size_t end = i;
+    while (end < candidates.size() && candidates[end].policy == pi) ++end;
+    bool eligible = in_subset(p, env_.subset) && (!p.namespaced || p.ns == facts.ns);
+    policy_response pr;
+    pr.pol = &p;
+    std::optional<value> before;  // for dropping a failed Ignore policy's changes
+    if (eligible) {
+      for (std::size_t k = i; k < end; ++k) {
+        const rule& r = p.rules[candidates[k].rule];
+        if (r.type != type) continue;
+        build_facts(facts);  // a previous rule may have changed labels or names
+        if (!rule_matches(r, facts)) continue;
+        if (type == rule_type::mutate && env_.drop_failed_ignore_policies && !before) before = resource();
+        rule_outcome o = run_rule(p, r);
+        if (o.status == rule_status::pass && type == rule_type::mutate) pr.changed = true;
+        pr.rules.push_back(rule_response{r.name, r.type, o.status, std::move(o.message)});
+        if (p.apply == apply_rules::one && pr.rules.back().status == rule_status::pass) break;
+      }
+    }
+    bool failed = std::any_of(pr.rules.begin(), pr.rules.end(),
+                              [](const rule_response& rr) { return rr.status == rule_status::error; });
+    if (failed && before && p.on_error == failure_policy::ignore) {
+      resource() = std::move(*before);  // the webhook drops an Ignore policy's patches on error
+      pr.changed = false;
+    }
+    if (!pr.rules.empty()) {
+      if (type == rule_type::mutate && env_.record_patched) pr.patched = resource();
+      out.policies.push_back(std::move(pr));
+    }
+    i = end;
+  }
+  out.resource = std::move(resource());
+  return out;
+}
+
+}  // namespace
+
+engine_response mutate(const program& prog, engine_request req, const engine_environment& env) {
+  evaluator e(prog, std::move(req), env);
+  return e.run(rule_type::mutate);
+}
+
+engine_response validate(const program& prog, engine_request req, const engine_environment& env) {
+  evaluator e(prog, std::move(req), env);
+  return e.run(rule_type::validate);
+}
+
+failure_action effective_action(const policy& p, const rule& r, std::string_view ns) {
+  if (r.validate.action) return *r.validate.action;
+  for (const auto& [action, namespaces] : p.action_overrides) {
+    for (const auto& pattern : namespaces) {
+      if (wildcard::match(pattern, ns)) return action;
+    }
+  }
+  return p.action;
+}
+
+}  // namespace engine
+}  // namespace coco_admit

@@ -1,0 +1,445 @@
+// The compiler and engine together: policy YAML in, rule results and the
+// mutated object out, on small hand-written cases with known Kyverno answers.
+#include <gtest/gtest.h>
+
+#include "coco-admit/compiler/compiler.h"
+#include "coco-admit/core/admission.h"
+#include "coco-admit/core/coco/base64.h"
+#include "coco-admit/core/engine.h"
+#include "coco-admit/core/json.h"
+#include "coco-admit/core/json_patch.h"
+#include "coco-admit/core/yaml.h"
+
+using namespace coco_admit;
+
+namespace {
+
+std::shared_ptr<const program> compile(const std::string& yaml_text) {
+  auto out = compiler::compile_sources({{"test.yaml", yaml_text}});
+  EXPECT_TRUE(out.ok()) << out.error_text();
+  return out.prog;
+}
+
+value doc(const std::string& yaml_text) {
+  auto d = yaml::parse_one(yaml_text);
+  EXPECT_TRUE(d.ok()) << (d.ok() ? "" : d.err().message);
+  return d.ok() ? d->root : value();
+}
+
+const rule_response* find_rule(const engine_response& r, const std::string& name) {
+  for (const auto& p : r.policies) {
+    for (const auto& rr : p.rules) {
+      if (rr.name == name) return &rr;
+    }
+  }
+  return nullptr;
+}
+
+const char* pod = R"(
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: team-a
+  labels: {app: web}
+spec:
+  containers:
+  - name: nginx
+    image: nginx:1.25
+)";
+
+}  // namespace
+
+TEST(Engine, StrategicMergeInjectsRuntimeClassAndPrependsInitContainer) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: coco}
+spec:
+  rules:
+  - name: runtime-class
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      patchStrategicMerge:
+        spec:
+          +(runtimeClassName): kata-qemu-snp
+          initContainers:
+          - name: attest
+            image: fedora
+)");
+  ASSERT_TRUE(prog);
+  engine_environment env;
+  auto r = engine::mutate(*prog, engine_request::from_object(doc(pod)), env);
+  const rule_response* rr = find_rule(r, "runtime-class");
+  ASSERT_NE(rr, nullptr);
+  EXPECT_EQ(rr->status, rule_status::pass) << rr->message;
+  EXPECT_EQ(rr->message, "mutated Pod/web in namespace team-a");
+  EXPECT_EQ(r.resource["spec"]["runtimeClassName"].as_string(), "kata-qemu-snp");
+  EXPECT_EQ(r.resource["spec"]["initContainers"].as_array()[0]["name"].as_string(), "attest");
+}
+
+TEST(Engine, AddIfNotPresentKeepsUserValueAndSkips) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: coco}
+spec:
+  rules:
+  - name: runtime-class
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      patchStrategicMerge:
+        spec:
+          +(runtimeClassName): kata-qemu-snp
+)");
+  value p = doc(pod);
+  p["spec"]["runtimeClassName"] = "kata-qemu-tdx";
+  auto r = engine::mutate(*prog, engine_request::from_object(p), {});
+  const rule_response* rr = find_rule(r, "runtime-class");
+  ASSERT_NE(rr, nullptr);
+  EXPECT_EQ(rr->status, rule_status::skip);
+  EXPECT_EQ(r.resource["spec"]["runtimeClassName"].as_string(), "kata-qemu-tdx");
+}
+
+TEST(Engine, ValidatePatternFailureMessageMatchesKyverno) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: require-team}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: check-label
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      message: "label 'team' is required"
+      pattern:
+        metadata:
+          labels:
+            team: "?*"
+)");
+  auto r = engine::validate(*prog, engine_request::from_object(doc(pod)), {});
+  const rule_response* rr = find_rule(r, "check-label");
+  ASSERT_NE(rr, nullptr);
+  EXPECT_EQ(rr->status, rule_status::fail);
+  EXPECT_EQ(rr->message,
+            "validation error: label 'team' is required. rule check-label failed at path /metadata/labels/team/");
+}
+
+TEST(Engine, PreconditionsMissingKeyIsErrorAndDefaultIdiomSkips) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: p}
+spec:
+  rules:
+  - name: strict
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    preconditions:
+      all:
+      - key: "{{ request.object.metadata.labels.missing }}"
+        operator: Equals
+        value: x
+    validate:
+      deny: {}
+  - name: lenient
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    preconditions:
+      all:
+      - key: "{{ request.object.metadata.labels.missing || '' }}"
+        operator: Equals
+        value: x
+    validate:
+      deny: {}
+)");
+  auto r = engine::validate(*prog, engine_request::from_object(doc(pod)), {});
+  ASSERT_NE(find_rule(r, "strict"), nullptr);
+  EXPECT_EQ(find_rule(r, "strict")->status, rule_status::error);
+  ASSERT_NE(find_rule(r, "lenient"), nullptr);
+  EXPECT_EQ(find_rule(r, "lenient")->status, rule_status::skip);
+}
+
+TEST(Engine, DenyWithConfigMapContext) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: allowed-classes}
+spec:
+  rules:
+  - name: check-class
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    context:
+    - name: platform
+      configMap: {name: coco-platform, namespace: coco-system}
+    validate:
+      message: "runtimeClassName {{ request.object.spec.runtimeClassName || 'none' }} is not allowed"
+      deny:
+        conditions:
+          all:
+          - key: "{{ request.object.spec.runtimeClassName || '' }}"
+            operator: AnyNotIn
+            value: "{{ platform.data.allowed | split(@, ',') }}"
+)");
+  cluster_state cluster;
+  cluster.add(doc(R"(
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: coco-platform, namespace: coco-system}
+data: {allowed: "kata-qemu-snp,kata-qemu-tdx"}
+)"));
+  engine_environment env;
+  env.cluster = &cluster;
+  auto r = engine::validate(*prog, engine_request::from_object(doc(pod)), env);
+  ASSERT_NE(find_rule(r, "check-class"), nullptr);
+  EXPECT_EQ(find_rule(r, "check-class")->status, rule_status::fail);
+  EXPECT_EQ(find_rule(r, "check-class")->message, "runtimeClassName none is not allowed");
+  value good = doc(pod);
+  good["spec"]["runtimeClassName"] = "kata-qemu-snp";
+  r = engine::validate(*prog, engine_request::from_object(good), env);
+  EXPECT_EQ(find_rule(r, "check-class")->status, rule_status::pass);
+  // Without the ConfigMap the rule errors when (and because) it is queried.
+  r = engine::validate(*prog, engine_request::from_object(good), {});
+  EXPECT_EQ(find_rule(r, "check-class")->status, rule_status::error);
+}
+
+TEST(Engine, ForeachJson6902AddsEnvToEveryContainer) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: env}
+spec:
+  rules:
+  - name: add-env
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      foreach:
+      - list: request.object.spec.containers
+        patchesJson6902: |-
+          - op: add
+            path: /spec/containers/{{elementIndex}}/env
+            value: [{name: COCO, value: "1"}]
+)");
+  value p = doc(pod);
+  value second = p["spec"]["containers"].as_array()[0];
+  second["name"] = "sidecar";
+  p["spec"]["containers"].push_back(second);
+  auto r = engine::mutate(*prog, engine_request::from_object(p), {});
+  ASSERT_NE(find_rule(r, "add-env"), nullptr);
+  EXPECT_EQ(find_rule(r, "add-env")->status, rule_status::pass) << find_rule(r, "add-env")->message;
+  for (const auto& c : r.resource["spec"]["containers"].as_array()) {
+    ASSERT_NE(c.find("env"), nullptr);
+    EXPECT_EQ(c.find("env")->as_array()[0].find("name")->as_string(), "COCO");
+  }
+}
+
+TEST(Engine, AutogenRulesCoverDeployments) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: require-team}
+spec:
+  rules:
+  - name: check-label
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      pattern:
+        metadata:
+          labels:
+            team: "?*"
+)");
+  ASSERT_EQ(prog->policies[0].rules.size(), 3u);
+  EXPECT_EQ(prog->policies[0].rules[1].name, "autogen-check-label");
+  EXPECT_EQ(prog->policies[0].rules[2].name, "autogen-cronjob-check-label");
+  value deploy = doc(R"(
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: team-a}
+spec:
+  template:
+    metadata:
+      labels: {team: shop}
+    spec:
+      containers: [{name: c, image: nginx}]
+)");
+  auto r = engine::validate(*prog, engine_request::from_object(deploy), {});
+  ASSERT_NE(find_rule(r, "autogen-check-label"), nullptr);
+  EXPECT_EQ(find_rule(r, "autogen-check-label")->status, rule_status::pass);
+  EXPECT_EQ(find_rule(r, "check-label"), nullptr);
+}
+
+TEST(Compiler, OutOfSubsetFieldsAreErrorsWithPositions) {
+  auto out = compiler::compile_sources({{"bad.yaml", R"(apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: gen}
+spec:
+  rules:
+  - name: make-cm
+    match: {any: [{resources: {kinds: [Namespace]}}]}
+    generate:
+      kind: ConfigMap
+)"}});
+  ASSERT_FALSE(out.ok());
+  ASSERT_EQ(out.errors.size(), 1u);
+  std::string text = out.errors[0].to_string();
+  EXPECT_NE(text.find("bad.yaml:8:"), std::string::npos) << text;
+  EXPECT_NE(text.find("gen/make-cm"), std::string::npos) << text;
+  EXPECT_NE(text.find("spec.rules[0].generate"), std::string::npos) << text;
+  EXPECT_NE(text.find("outside the subset"), std::string::npos) << text;
+}
+
+TEST(Compiler, BadJmesPathIsAnError) {
+  auto out = compiler::compile_sources({{"bad.yaml", R"(apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: p}
+spec:
+  rules:
+  - name: r
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      deny:
+        conditions:
+          any:
+          - key: "{{ request.object.metadata.[ }}"
+            operator: Equals
+            value: x
+)"}});
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.error_text().find("deny.conditions.any[0].key"), std::string::npos) << out.error_text();
+}
+
+TEST(Compiler, DumpIsStable) {
+  const char* text = R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: b}
+spec:
+  rules:
+  - name: r
+    match: {any: [{resources: {kinds: [Pod], namespaces: [team-*]}}]}
+    validate: {pattern: {spec: {runtimeClassName: "kata-*"}}}
+---
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: a}
+spec:
+  rules:
+  - name: r
+    match: {any: [{resources: {kinds: [ConfigMap], operations: [CREATE]}}]}
+    validate: {deny: {}}
+)";
+  auto a = compile(text);
+  auto b = compile(text);
+  EXPECT_EQ(compiler::dump(*a), compiler::dump(*b));
+  std::string d = compiler::dump(*a);
+  // Policies are ordered by name, whatever the file order.
+  EXPECT_LT(d.find("ClusterPolicy a"), d.find("ClusterPolicy b"));
+  EXPECT_NE(d.find("CREATE ConfigMap -> 0.0"), std::string::npos) << d;
+}
+
+TEST(Admission, MutateResponseCarriesBase64PatchThatReproducesTheObject) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: coco}
+spec:
+  rules:
+  - name: runtime-class
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      patchStrategicMerge:
+        spec:
+          +(runtimeClassName): kata-qemu-snp
+)");
+  value object = doc(pod);
+  value review = value::object();
+  review["apiVersion"] = "admission.k8s.io/v1";
+  review["kind"] = "AdmissionReview";
+  review["request"]["uid"] = "abc-123";
+  review["request"]["kind"]["group"] = "";
+  review["request"]["kind"]["version"] = "v1";
+  review["request"]["kind"]["kind"] = "Pod";
+  review["request"]["namespace"] = "team-a";
+  review["request"]["operation"] = "CREATE";
+  review["request"]["object"] = object;
+  std::string body = json::serialize(review);
+  admission::scratch s;
+  admission::review_outcome outcome;
+  std::string out;
+  admission::review(*prog, admission::webhook::mutate, body, false, {}, s, out, outcome);
+  auto resp = json::parse(out);
+  ASSERT_TRUE(resp.ok()) << out;
+  const value& r = resp->find("response") ? *resp->find("response") : value();
+  EXPECT_EQ(r.find("uid")->as_string(), "abc-123");
+  EXPECT_TRUE(r.find("allowed")->as_bool());
+  ASSERT_NE(r.find("patch"), nullptr) << out;
+  auto patch_text = coco::base64_decode_strict(r.find("patch")->as_string());
+  ASSERT_TRUE(patch_text.ok());
+  auto ops = json_patch::parse(*json::parse(*patch_text));
+  ASSERT_TRUE(ops.ok());
+  auto patched = json_patch::apply(object, *ops);
+  ASSERT_TRUE(patched.ok());
+  EXPECT_EQ((*patched)["spec"]["runtimeClassName"].as_string(), "kata-qemu-snp");
+  // Same input, same bytes.
+  std::string again;
+  admission::review(*prog, admission::webhook::mutate, body, false, {}, s, again, outcome);
+  EXPECT_EQ(out, again);
+}
+
+TEST(Admission, MalformedReviewsAreAnsweredNotDropped) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: p}
+spec:
+  rules:
+  - name: r
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate: {deny: {}}
+)");
+  admission::scratch s;
+  admission::review_outcome outcome;
+  std::string out;
+  for (std::string body : {std::string("{"), std::string("[]"), std::string(R"({"request":{}})"),
+                           std::string(R"({"request":{"uid":"u1","operation":"CREATE"}})")}) {
+    admission::review(*prog, admission::webhook::validate, body, false, {}, s, out, outcome);
+    EXPECT_TRUE(outcome.malformed) << body;
+    auto resp = json::parse(out);
+    ASSERT_TRUE(resp.ok()) << out;
+    EXPECT_FALSE((*resp)["response"]["allowed"].as_bool());
+    EXPECT_EQ((*resp)["response"]["status"]["code"].as_int(), 400);
+  }
+  EXPECT_EQ(outcome.uid, "u1");  // echoed when it could be read
+}
+
+TEST(Admission, EnforceBlocksWithKyvernoMessage) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: require-team}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: check-label
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      message: "label 'team' is required"
+      pattern: {metadata: {labels: {team: "?*"}}}
+)");
+  value review = value::object();
+  review["request"]["uid"] = "u";
+  review["request"]["kind"]["version"] = "v1";
+  review["request"]["kind"]["kind"] = "Pod";
+  review["request"]["namespace"] = "team-a";
+  review["request"]["operation"] = "CREATE";
+  review["request"]["object"] = doc(pod);
+  admission::scratch s;
+  admission::review_outcome outcome;
+  std::string out;
+  admission::review(*prog, admission::webhook::validate, json::serialize(review), false, {}, s, out, outcome);
+  auto resp = json::parse(out);
+  ASSERT_TRUE(resp.ok());
+  EXPECT_FALSE((*resp)["response"]["allowed"].as_bool());
+  EXPECT_EQ((*resp)["response"]["status"]["message"].as_string(),
+            "\n\nresource Pod/team-a/web was blocked due to the following policies \n\nrequire-team:\n  check-label: "
+            "'validation error: label ''team'' is required. rule check-label failed at path /metadata/labels/team/'\n");
+}
