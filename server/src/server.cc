@@ -20,6 +20,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -501,7 +502,10 @@ class session final : public session_base, public std::enable_shared_from_this<s
     if (w_.stopping && served_ > 0) return close();
     state_ = state::idle;
     if (buffer_.size() > 0) return read_header();
-    lowest().expires_after(seconds(w_.stopping ? cfg().header_timeout_seconds : cfg().idle_timeout_seconds));
+    // A new connection must send its request promptly; only keep-alive
+    // connections may idle (so idle connections cannot be opened for free).
+    const bool prompt = w_.stopping || served_ == 0;
+    lowest().expires_after(seconds(prompt ? cfg().header_timeout_seconds : cfg().idle_timeout_seconds));
     stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
       self->buffer_.commit(n);
       if (ec) return;  // idle timeout, peer closed, or stop(): the session ends
@@ -551,6 +555,21 @@ class session final : public session_base, public std::enable_shared_from_this<s
   void on_header(beast::error_code ec) {
     if (ec) return on_read_error(ec);
     begin_request();
+    const auto expect = parser_->get()[http::field::expect];
+    if (beast::iequals(expect, "100-continue") && !parser_->is_done()) {
+      // curl and others wait for this before sending a larger body.
+      static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
+      lowest().expires_after(seconds(cfg().read_timeout_seconds));
+      net::async_write(stream_, net::buffer(interim.data(), interim.size()),
+                       [self = this->shared_from_this()](beast::error_code e, std::size_t) {
+                         if (!e) self->read_body();
+                       });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
     // Read the body even for requests we refuse, so the connection stays usable.
     lowest().expires_after(seconds(cfg().read_timeout_seconds));
     http::async_read(stream_, buffer_, *parser_,

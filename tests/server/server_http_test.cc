@@ -113,6 +113,41 @@ TEST_F(http_test, OversizedBodyIsRefusedBeforeItIsRead) {
   EXPECT_EQ(ok.first, 200) << ok.second;
 }
 
+TEST_F(http_test, ExpectContinueIsAnswered) {
+  running_server srv(files.config());
+  ASSERT_TRUE(srv.started());
+  write_file(files.dir.file("body.json"), admission_review("expect", "default"));
+  const auto t0 = std::chrono::steady_clock::now();
+  // Without the interim 100 response curl would wait the full 5 s before sending the body.
+  auto r = status_and_body(curl(srv.port(), ca(),
+                                "--expect100-timeout 5 -H 'Expect: 100-continue' -H 'Content-Type: application/json' "
+                                "--data-binary @" + quote(files.dir.file("body.json")) + " https://localhost:" +
+                                    std::to_string(srv.port()) + "/mutate"));
+  EXPECT_EQ(r.first, 200) << r.second;
+  EXPECT_NE(r.second.find(R"("uid":"expect")"), std::string::npos) << r.second;
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 3.0);
+}
+
+TEST_F(http_test, SilentConnectionsAreClosedAfterTheHeaderTimeout) {
+  auto cfg = files.config();
+  cfg.header_timeout_seconds = 1;
+  cfg.idle_timeout_seconds = 60;
+  running_server srv(cfg);
+  ASSERT_TRUE(srv.started());
+  // Connect (TLS handshake done) and send nothing: closed after ~1 s, not 60.
+  auto r = run(python() + " -c " +
+               quote("import socket,ssl,sys,time\n"
+                     "ctx=ssl.create_default_context(cafile=sys.argv[2])\n"
+                     "s=ctx.wrap_socket(socket.create_connection(('127.0.0.1',int(sys.argv[1])),timeout=10),server_hostname='localhost')\n"
+                     "t=time.monotonic()\n"
+                     "try:\n  s.recv(1)\nexcept Exception:\n  pass\n"
+                     "print(time.monotonic()-t)") +
+               " " + std::to_string(srv.port()) + " " + quote(ca()) + " 2>&1");
+  const double after = std::atof(r.out.c_str());
+  EXPECT_GE(after, 0.5) << r.out;
+  EXPECT_LT(after, 5.0) << r.out;
+}
+
 TEST_F(http_test, SlowHeadersTimeOut) {
   auto cfg = files.config();
   cfg.header_timeout_seconds = 1;
