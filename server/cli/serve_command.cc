@@ -135,7 +135,16 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   flag(cmd, "metrics-max-label-sets", c.metrics_max_label_sets, "Distinct admission label sets per worker before namespaces fold into \"other\"");
   flag(cmd, "shutdown-grace-seconds", c.shutdown_grace_seconds, "After SIGTERM, keep serving this long (with /readyz failing) before closing listeners");
   flag(cmd, "port-file", c.port_file, "Write the bound webhook port to this file once listening");
-  cmd->add_option("-v,--v", c.verbosity, "Log verbosity (4: one line per request)")->envname("COCO_ADMIT_V")->capture_default_str();
+  cmd->add_option("-v,--v", c.verbosity, "Log verbosity (4: one line per request)")
+      ->envname("COCO_ADMIT_V")
+      ->capture_default_str()
+      // klog spells it -v=4; CLI11 hands the short option "=4".
+      ->transform(CLI::Validator(
+          [](std::string& s) {
+            if (!s.empty() && s.front() == '=') s.erase(0, 1);
+            return std::string();
+          },
+          "", "klog-v"));
   cmd->add_flag("--dev", o->dev, "Generate a self-signed localhost certificate, print its caBundle, serve ./profiles by default")
       ->envname("COCO_ADMIT_DEV");
   flag(cmd, "cert-dir", o->cert_dir, "With --dev: where to write tls.crt/tls.key (default: a new temporary directory)");

@@ -270,7 +270,7 @@ TEST_F(binary_test, ServesRealReviewsThatMatchApply) {
 }
 
 TEST_F(binary_test, VerboseLogsOneLinePerRequestWithoutContents) {
-  process p(dir, serve_args({"-v", "4"}));
+  process p(dir, serve_args({"-v=4"}));  // klog spelling
   auto [port, mport] = p.wait_listening();
   ASSERT_GT(port, 0) << p.err();
   post(port, "/mutate/fail", admission_review("verbose-1", "default"));
