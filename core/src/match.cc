@@ -86,10 +86,14 @@ bool user_filters_match(const resource_filter& filter, const request_facts& f) {
   return true;
 }
 
-bool filter_is_empty(const resource_filter& f) {
+// Kyverno drops a filter's user fields when the request carries no admission
+// user info (the CLI without userinfo, background scans), so a filter made of
+// user fields only is then empty: it matches nothing and excludes nothing.
+bool filter_is_empty(const resource_filter& f, const request_facts& facts) {
+  bool no_user = facts.user_info == nullptr || facts.user_info->is_null();
   return f.kinds.empty() && f.names.empty() && f.namespaces.empty() && f.annotations.empty() && !f.selector &&
-         !f.namespace_selector && f.operations.empty() && f.subjects.empty() && f.roles.empty() &&
-         f.cluster_roles.empty();
+         !f.namespace_selector && f.operations.empty() &&
+         (no_user || (f.subjects.empty() && f.roles.empty() && f.cluster_roles.empty()));
 }
 
 }  // namespace
@@ -233,21 +237,21 @@ bool rule_matches(const rule& r, const request_facts& f) {
   bool matched;
   if (m.how == match_block::mode::all) {
     matched = std::all_of(m.filters.begin(), m.filters.end(),
-                          [&](const resource_filter& x) { return !filter_is_empty(x) && filter_matches(x, f); });
+                          [&](const resource_filter& x) { return !filter_is_empty(x, f) && filter_matches(x, f); });
   } else {
     matched = std::any_of(m.filters.begin(), m.filters.end(),
-                          [&](const resource_filter& x) { return !filter_is_empty(x) && filter_matches(x, f); });
+                          [&](const resource_filter& x) { return !filter_is_empty(x, f) && filter_matches(x, f); });
   }
   if (!matched) return false;
   const match_block& e = r.exclude;
   if (e.empty()) return true;
   if (e.how == match_block::mode::all) {
     bool all = std::all_of(e.filters.begin(), e.filters.end(),
-                           [&](const resource_filter& x) { return !filter_is_empty(x) && filter_matches(x, f); });
+                           [&](const resource_filter& x) { return !filter_is_empty(x, f) && filter_matches(x, f); });
     return !all;
   }
   bool any = std::any_of(e.filters.begin(), e.filters.end(),
-                         [&](const resource_filter& x) { return !filter_is_empty(x) && filter_matches(x, f); });
+                         [&](const resource_filter& x) { return !filter_is_empty(x, f) && filter_matches(x, f); });
   return !any;
 }
 

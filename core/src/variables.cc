@@ -21,12 +21,41 @@ std::string self_path(const std::string& prefix, const std::vector<std::string>&
   return out;
 }
 
-result<value> eval_variable(const template_segment& seg, const options& o, const std::vector<std::string>& path) {
+bool is_ident_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// Whether `name` appears in `expr` as a whole identifier (not a field of something else).
+bool references_identifier(std::string_view expr, std::string_view name) {
+  for (std::size_t pos = expr.find(name); pos != std::string_view::npos; pos = expr.find(name, pos + 1)) {
+    bool start_ok = pos == 0 || (!is_ident_char(expr[pos - 1]) && expr[pos - 1] != '.');
+    std::size_t end = pos + name.size();
+    bool end_ok = end == expr.size() || !is_ident_char(expr[end]);
+    if (start_ok && end_ok) return true;
+  }
+  return false;
+}
+
+result<value> eval_strict(const template_segment& seg, const options& o, const std::vector<std::string>& path) {
   if (seg.what == template_segment::kind::self_ref) {
     return query(self_path(o.self_prefix, path), o);
   }
   if (seg.expr) return jmespath::evaluate(*seg.expr, *o.context, o.limits);
   return query(seg.text, o);
+}
+
+result<value> eval_variable(const template_segment& seg, const options& o, const std::vector<std::string>& path) {
+  auto v = eval_strict(seg, o, path);
+  // Budget errors stay errors even for the lenient resolver: a bound is a bound.
+  if (v.ok() || !o.lenient || v.err().code == error::kind::budget) return v;
+  // An expression that reads a context entry which failed to load stays an
+  // error: a missing ConfigMap must not turn a deny into a silent pass.
+  if (o.unavailable != nullptr) {
+    for (const auto& [name, why] : *o.unavailable) {
+      if (references_identifier(seg.text, name)) return error::not_found(why);
+    }
+  }
+  return value("");
 }
 
 result<value> resolve_runtime(std::string text, const options& o, const std::vector<std::string>& path);

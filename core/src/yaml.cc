@@ -155,6 +155,8 @@ result<value> convert(const YAML::Node& n, std::string& pointer, document& doc, 
         }
         std::size_t len = pointer.size();
         pointer += "/" + json::escape_pointer_token(key);
+        // A field is reported where its key is written.
+        doc.positions.emplace(pointer, position{kv.first.Mark().line + 1, kv.first.Mark().column + 1});
         auto c = convert(kv.second, pointer, doc, source, depth + 1);
         pointer.resize(len);
         if (!c.ok()) return std::move(c).err();

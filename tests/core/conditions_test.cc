@@ -92,18 +92,20 @@ TEST(Conditions, NotEquals) {
       {"1", "NotEquals", "2", true},
       {"1", "NotEquals", "1", false},
       {"1", "NotEquals", R"("2")", true},
-      {"1", "NotEquals", R"("x")", false},
+      {"1", "NotEquals", R"("x")", true},  // NotEquals is !Equals (kyverno check-routes)
       {"true", "NotEquals", "false", true},
-      {"true", "NotEquals", R"("false")", false},
+      {"true", "NotEquals", R"("false")", true},
+      {R"("CREATE")", "NotEquals", R"(["DELETE"])", true},
+      {"null", "NotEquals", R"("x")", false},
       {R"(["a"])", "NotEquals", R"(["b"])", true},
-      {R"(["a"])", "NotEquals", R"("b")", false},
+      {R"(["a"])", "NotEquals", R"("b")", true},
       {R"({"a":1})", "NotEquals", R"({"a":1})", false},
       {"null", "NotEquals", R"("x")", false},
       {R"("12s")", "NotEquals", "12", false},
       {R"("12s")", "NotEquals", R"("13s")", true},
       {R"("1Gi")", "NotEquals", R"("1024Mi")", false},
       {R"("1Gi")", "NotEquals", R"("2Gi")", true},
-      {R"("1Gi")", "NotEquals", R"("abc")", false},
+      {R"("1Gi")", "NotEquals", R"("abc")", true},
   });
 }
 

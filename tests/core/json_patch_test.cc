@@ -52,7 +52,10 @@ const apply_case kApplyCases[] = {
     {"A15_string_vs_number", R"J({"/":9,"~1":10})J", R"J([{"op":"test","path":"/~01","value":"10"}])J", "ERROR:test failed"},
     {"A16_add_array_value", R"J({"foo":["bar"]})J", R"J([{"op":"add","path":"/foo/-","value":["abc","def"]}])J", R"J({"foo":["bar",["abc","def"]]})J"},
     // evanphx v5 options as Kyverno sets them
-    {"negative_index_add", R"J({"a":[1,2,3]})J", R"J([{"op":"add","path":"/a/-1","value":9}])J", R"J({"a":[1,2,9,3]})J"},
+    // add counts negative indices against the grown array: -1 appends (kyverno add-node-affinity).
+    {"negative_index_add", R"J({"a":[1,2,3]})J", R"J([{"op":"add","path":"/a/-1","value":9}])J", R"J({"a":[1,2,3,9]})J"},
+    {"negative_index_add_front", R"J({"a":[1,2,3]})J", R"J([{"op":"add","path":"/a/-4","value":9}])J", R"J({"a":[9,1,2,3]})J"},
+    {"negative_index_add_creates_parents", R"J({})J", R"J([{"op":"add","path":"/t/-1/m/-1","value":9}])J", R"J({"t":[{"m":[9]}]})J"},
     {"negative_index_replace", R"J({"a":[1,2,3]})J", R"J([{"op":"replace","path":"/a/-1","value":9}])J", R"J({"a":[1,2,9]})J"},
     {"negative_index_remove", R"J({"a":[1,2,3]})J", R"J([{"op":"remove","path":"/a/-3"}])J", R"J({"a":[2,3]})J"},
     {"negative_index_out_of_range", R"J({"a":[1]})J", R"J([{"op":"replace","path":"/a/-2","value":0}])J", "ERROR:out of range"},

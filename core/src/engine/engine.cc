@@ -178,6 +178,7 @@ void evaluator::ensure_images() {
   images_ready_ = true;
   value images = extract_images(resource());
   if (!images.is_null()) ctx_.set("images", std::move(images));
+  else ctx_.erase("images");
 }
 
 void evaluator::build_facts(request_facts& f) {
@@ -289,10 +290,13 @@ status evaluator::load_context(const std::vector<context_entry>& entries) {
 result<bool> evaluator::check_conditions(const condition_block& b, std::string& message) {
   if (!b.present()) return true;
   std::vector<std::string> messages;
+  variables::options lenient = opts_;
+  lenient.lenient = true;
+  lenient.unavailable = &deferred_errors_;
   auto eval = [&](const condition& c) -> result<bool> {
-    auto key = substitute(c.key);
+    auto key = variables::substitute(c.key, lenient);
     if (!key.ok()) return error::invalid("failed to substitute variables in condition key: " + error_text(key.err()));
-    auto val = substitute(c.val);
+    auto val = variables::substitute(c.val, lenient);
     if (!val.ok()) return error::invalid("failed to substitute variables in condition value: " + error_text(val.err()));
     return conditions::evaluate(c.oper, *key, *val);
   };
@@ -667,13 +671,13 @@ rule_outcome evaluator::validate_rule(const policy& p, const rule& r) {
 }
 
 rule_outcome evaluator::run_rule(const policy& p, const rule& r) {
+  ensure_images();  // before the checkpoint: images outlive the rule
   std::size_t mark = ctx_.as_object().size();
   std::size_t deferred_mark = deferred_errors_.size();
   auto restore = [&] {
     ctx_.as_object().resize(mark);
     deferred_errors_.resize(deferred_mark);
   };
-  ensure_images();
   status loaded = load_context(r.context);
   if (!loaded.ok()) {
     restore();
@@ -692,6 +696,7 @@ rule_outcome evaluator::run_rule(const policy& p, const rule& r) {
   }
   rule_outcome out = r.type == rule_type::mutate ? mutate_rule(r) : validate_rule(p, r);
   if (r.type == rule_type::mutate && out.status == rule_status::pass) {
+    images_ready_ = false;  // the next rule sees the images of the patched object
     const value& res = resource();
     const value* md = res.find("metadata");
     std::string kind = str_at(&res, "kind"), name = str_at(md, "name"), ns = str_at(md, "namespace");

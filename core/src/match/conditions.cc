@@ -400,8 +400,12 @@ result<bool> evaluate(op o, const value& key, const value& val) {
   switch (o) {
     case op::equals: return equality(key, val).value_or(false);
     case op::not_equals: {
+      // Kyverno's NotEquals is the negation of Equals, except that a null
+      // key is never "not equal" (so a type mismatch such as a string key
+      // against a list value counts as not equal).
+      if (key.is_null()) return false;
       auto eq = equality(key, val);
-      return eq.has_value() && !*eq;
+      return !eq.value_or(false);
     }
     case op::any_in:
     case op::all_in:

@@ -100,8 +100,11 @@ result<value*> parent_of(value& root, const std::vector<std::string>& toks, bool
         if (!create) return error::not_found("missing array index \"" + tok + "\"");
         if (tok == "-") {
           want = static_cast<std::int64_t>(arr.size());
-        } else if (!parse_int(tok, want) || want < 0) {
+        } else if (!parse_int(tok, want) || want < -1) {
           return error::not_found("invalid array index \"" + tok + "\"");
+        } else if (want == -1) {
+          // evanphx ensurePathExists with negative indices: -1 past the end appends.
+          want = static_cast<std::int64_t>(arr.size());
         }
         if (want - static_cast<std::int64_t>(arr.size()) > max_padding) {
           return error::budget("array index \"" + tok + "\" is too far past the end");
@@ -160,8 +163,10 @@ status do_add(value& root, const std::vector<std::string>& toks, value v, bool c
     const auto n = static_cast<std::int64_t>(arr.size());
     if (!parse_int(key, idx)) return error::invalid("invalid array index \"" + key + "\"");
     if (idx < 0) {
-      if (idx < -n) return error::invalid("array index " + key + " is out of range");
-      idx += n;
+      // evanphx counts a negative add index against the grown array, so -1
+      // appends and -(n+1) inserts at the front.
+      if (idx < -(n + 1)) return error::invalid("array index " + key + " is out of range");
+      idx += n + 1;
     }
     if (idx > n) return error::invalid("array index " + key + " is out of range (size " + std::to_string(n) + ")");
     arr.insert(arr.begin() + idx, std::move(v));

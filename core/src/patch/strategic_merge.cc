@@ -394,10 +394,7 @@ result<maybe> merger::list(const value* dest, const value* origin, const field_r
   // VisitList for an associative list.
   std::size_t directive_at = static_cast<std::size_t>(-1);
   const value* base = dest;
-  if (origin != nullptr && origin->is_null()) {
-    if (missing(dest)) return maybe{};
-    return maybe{};
-  }
+  if (origin != nullptr && origin->is_null()) return maybe{};
   auto d = list_directive(origin, path, directive_at);
   if (!d.ok()) return d.err();
   if (*d == directive::del) return maybe{};

@@ -10,6 +10,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "coco-admit/core/jmespath.h"
 #include "coco-admit/core/result.h"
@@ -22,6 +24,12 @@ struct options {
   const value* context = nullptr;          ///< the JSON context queried by variables
   std::string self_prefix = "request.object";  ///< what {{@}} refers to
   jmespath::limits limits;
+  /// Kyverno's preconditions resolver: a variable that fails to resolve
+  /// becomes "" instead of an error (conditions and deny conditions).
+  bool lenient = false;
+  /// Context entries that failed to load (a missing ConfigMap): querying
+  /// them stays an error even for the lenient resolver.
+  const std::vector<std::pair<std::string, std::string>>* unavailable = nullptr;
 };
 
 /// Substitutes every variable of `t`.
