@@ -600,12 +600,14 @@ prepared prepare(const suite& s, const loaded_policy& lp, const loaded_resource&
     p.req.subresource = m.sub_name;
     break;
   }
-  // The CLI matches with an empty RequestInfo when no userinfo file is given,
-  // so `exclude: clusterRoles: [cluster-admin]` does not exclude; an empty
-  // object (not null, which makes the engine ignore user filters) says that.
-  p.req.user_info = s.has_user_info ? s.user_info : value::object();
-  p.req.roles = s.roles;
-  p.req.cluster_roles = s.cluster_roles;
+  // Without a userinfo file the CLI has an empty RequestInfo: no
+  // request.userInfo in the context, and Kyverno drops the user fields of
+  // match/exclude filters. A null user_info tells the engine exactly that.
+  if (s.has_user_info) {
+    p.req.user_info = s.user_info;
+    p.req.roles = s.roles;
+    p.req.cluster_roles = s.cluster_roles;
+  }
   return p;
 }
 
