@@ -83,7 +83,8 @@ struct options {
 /// Loads and runs one test file. Never throws; bad input ends up in `error`.
 suite_result run_suite(const std::string& file, const options& opt = {});
 
-// Building blocks, exposed for unit tests.
+// Building blocks of the comparison, each the counterpart of a Kyverno CLI helper; the
+// suites under tests/data/kyverno-test exercise them through `coco-admit test`.
 
 /// Kyverno's `resource.Tidy`: removes null, {} and [] recursively (an object
 /// or array left empty by the removal is removed in turn). Returns null when
