@@ -70,9 +70,11 @@ int serve(serve_options& o, const CLI::App& cmd) {
     if (cmd.get_option("--bind-address")->count() == 0) o.cfg.bind_address = "127.0.0.1";
     if (cmd.get_option("--metrics-bind-address")->count() == 0) o.cfg.metrics_bind_address = "127.0.0.1:8000";
     if (o.cfg.policy_dirs.empty()) {
-      if (!std::filesystem::is_directory("profiles"))
-        return bad("--dev serves ./profiles by default, which does not exist here; pass --policy-dir");
-      o.cfg.policy_dirs = {"profiles"};
+      // The default profile: its policies and the platform configuration they read.
+      if (!std::filesystem::is_directory("profiles/coco/policies"))
+        return bad("--dev serves the default profile profiles/coco by default, which does not exist here; pass --policy-dir");
+      o.cfg.policy_dirs = {"profiles/coco/policies"};
+      if (o.cfg.cluster_resources_dirs.empty()) o.cfg.cluster_resources_dirs = {"profiles/coco/cluster"};
     }
     if (o.cfg.tls_cert_file.empty() != o.cfg.tls_private_key_file.empty())
       return bad("--tls-cert-file and --tls-private-key-file go together");
@@ -145,7 +147,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
             return std::string();
           },
           "", "klog-v"));
-  cmd->add_flag("--dev", o->dev, "Generate a self-signed localhost certificate, print its caBundle, serve ./profiles by default")
+  cmd->add_flag("--dev", o->dev, "Generate a self-signed localhost certificate, print its caBundle, serve profiles/coco by default")
       ->envname("COCO_ADMIT_DEV");
   flag(cmd, "cert-dir", o->cert_dir, "With --dev: where to write tls.crt/tls.key (default: a new temporary directory)");
   cmd->callback([o, cmd, &exit_code] { exit_code = serve(*o, *cmd); });
