@@ -285,7 +285,7 @@ result<std::vector<std::pair<std::string, value>>> values_map(const std::string&
   return out;
 }
 
-status load_values(suite& s, const std::string& file, const value& root) {
+status load_values(suite& s, const std::string& file, const value& root, cluster_state& cluster) {
   if (!root.is_object()) return error::invalid(file + ": values: expected a map");
   if (const std::string* kind = string_field(root, "kind"); kind != nullptr && *kind != "Values") {
     return error::invalid(file + ": values: expected kind Values, found " + *kind);
@@ -328,7 +328,7 @@ status load_values(suite& s, const std::string& file, const value& root) {
       const std::string* name = e.is_object() ? string_field(e, "name") : nullptr;
       if (name == nullptr) return error::invalid(file + ": values: namespaceSelector: each entry needs a name");
       const value* labels = e.find("labels");
-      s.cluster.set_namespace_labels(*name, labels != nullptr && labels->is_object() ? *labels : value::object());
+      cluster.set_namespace_labels(*name, labels != nullptr && labels->is_object() ? *labels : value::object());
     }
   }
   if (const value* nss = root.find("namespaces"); nss != nullptr && !nss->is_null()) {
@@ -337,7 +337,7 @@ status load_values(suite& s, const std::string& file, const value& root) {
       if (!n.is_object() || string_or_empty(n, "kind") != "Namespace") {
         return error::invalid(file + ": values: namespaces: expected a list of Namespace objects");
       }
-      s.cluster.add(n);
+      cluster.add(n);
     }
   }
   if (const value* subs = root.find("subresources"); subs != nullptr && !subs->is_null()) {
@@ -490,9 +490,9 @@ result<std::unique_ptr<suite>> load_suite(const std::string& file) {
     auto vdocs = yaml::load_file(path);
     if (!vdocs.ok()) return std::move(vdocs).err();
     if (vdocs->empty()) return error::invalid(path + ": empty values file");
-    COCO_ADMIT_TRY(load_values(*s, path, (*vdocs)[0].root));
+    COCO_ADMIT_TRY(load_values(*s, path, (*vdocs)[0].root, s->cluster));
   } else if (const value* inline_values = root.find("values"); inline_values != nullptr && !inline_values->is_null()) {
-    COCO_ADMIT_TRY(load_values(*s, file + " (values)", *inline_values));
+    COCO_ADMIT_TRY(load_values(*s, file + " (values)", *inline_values, s->cluster));
   }
   if (const std::string* ui = string_field(root, "userinfo"); ui != nullptr && !ui->empty()) {
     COCO_ADMIT_TRY(load_user_info(*s, resolve(s->dir, *ui)));
@@ -1096,6 +1096,28 @@ suite_result run_suite(const std::string& file, const options& opt) {
   out.entries = s.results.size();
   run_checks(s, opt, out);
   return out;
+}
+
+
+result<context_override> load_values_hook(const std::string& file, cluster_state& cluster) {
+  auto docs = yaml::load_file(file);
+  if (!docs.ok()) return std::move(docs).err();
+  if (docs->empty()) return error::invalid(file + ": empty values file");
+  auto s = std::make_shared<suite>();
+  status st = load_values(*s, file, (*docs)[0].root, cluster);
+  if (!st.ok()) return st.err();
+  return context_override([s](const policy& pol, const rule& r, value& context) {
+    std::string resource;
+    if (const value* req = context.find("request")) {
+      if (const value* obj = req->find("object")) {
+        if (const value* md = obj->find("metadata")) resource = string_or_empty(*md, "name");
+      }
+    }
+    for (const auto& [k, v] : resource_values(*s, pol.name, resource)) (void)set_dotted(context, k, v);
+    if (const value* vals = rule_values(*s, pol.name, r.name)) {
+      for (const member& m : vals->as_object()) (void)set_dotted(context, m.key, m.val);
+    }
+  });
 }
 
 }  // namespace coco_admit::cli::kyverno_test

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "coco-admit/core/engine.h"
 #include "coco-admit/core/result.h"
 #include "coco-admit/core/value.h"
 
@@ -79,6 +80,12 @@ struct options {
   /// Strict mode counts both as failures.
   bool strict = false;
 };
+
+/// A Kyverno Values file for `coco-admit apply --values` (as `kyverno apply
+/// --values-file`): its namespaces and namespaceSelector labels go into
+/// `cluster`; the hook writes global, per-resource and per-rule values into
+/// each rule's context.
+result<context_override> load_values_hook(const std::string& file, cluster_state& cluster);
 
 /// Loads and runs one test file. Never throws; bad input ends up in `error`.
 suite_result run_suite(const std::string& file, const options& opt = {});
