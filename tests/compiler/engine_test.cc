@@ -336,7 +336,7 @@ spec:
   std::string d = compiler::dump(*a);
   // Policies are ordered by name, whatever the file order.
   EXPECT_LT(d.find("ClusterPolicy a"), d.find("ClusterPolicy b"));
-  EXPECT_NE(d.find("CREATE ConfigMap -> 0.0"), std::string::npos) << d;
+  EXPECT_NE(d.find("CREATE ConfigMap ns=* -> 0.0"), std::string::npos) << d;
 }
 
 TEST(Admission, MutateResponseCarriesBase64PatchThatReproducesTheObject) {
@@ -484,4 +484,31 @@ spec:
   EXPECT_EQ(audit->find("initdata-digest-snp")->as_string(), raw.substr(0, 64));
   EXPECT_EQ(audit->find("initdata-digest-tdx")->as_string(), raw);
   EXPECT_EQ(audit->find("initdata-digest-cca")->as_string(), raw + std::string(32, '0'));
+}
+
+TEST(Selector, LiteralNamespacesAreIndexed) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: a}
+spec:
+  rules:
+  - name: only-ns-a
+    match: {any: [{resources: {kinds: [Pod], namespaces: [ns-a]}}]}
+    validate: {deny: {}}
+  - name: everywhere
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate: {deny: {}}
+)");
+  EXPECT_EQ(prog->selector.candidates("CREATE", "Pod", "ns-a").size(), 2u);
+  EXPECT_EQ(prog->selector.candidates("CREATE", "Pod", "ns-b").size(), 1u);
+  EXPECT_EQ(prog->selector.candidates("CREATE", "ConfigMap", "ns-a").size(), 0u);
+  value p = doc(pod);
+  p["metadata"]["namespace"] = "ns-b";
+  auto r = engine::validate(*prog, engine_request::from_object(p), {});
+  EXPECT_EQ(find_rule(r, "only-ns-a"), nullptr);
+  ASSERT_NE(find_rule(r, "everywhere"), nullptr);
+  p["metadata"]["namespace"] = "ns-a";
+  r = engine::validate(*prog, engine_request::from_object(p), {});
+  EXPECT_NE(find_rule(r, "only-ns-a"), nullptr);
 }

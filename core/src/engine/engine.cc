@@ -748,8 +748,7 @@ engine_response evaluator::run(rule_type type) {
   engine_response out;
   request_facts facts;
   build_facts(facts);
-  std::vector<rule_ref> candidates;
-  prog_.selector.candidates(req_.operation, req_.kind, candidates);
+  const std::vector<rule_ref>& candidates = prog_.selector.candidates(req_.operation, req_.kind, facts.ns);
   std::size_t i = 0;
   while (i < candidates.size()) {
     const std::uint32_t pi = candidates[i].policy;
