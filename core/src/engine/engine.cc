@@ -64,6 +64,25 @@ std::string str_at(const value* obj, std::string_view key) {
   return v != nullptr && v->is_string() ? v->as_string() : std::string();
 }
 
+// Roughly the serialised size of a value, without serialising it (bounds the
+// context the way Kyverno's 2 MiB cap does).
+std::size_t approximate_size(const value& v) {
+  switch (v.type()) {
+    case value::kind::string: return v.as_string().size() + 2;
+    case value::kind::array: {
+      std::size_t n = 2;
+      for (const auto& e : v.as_array()) n += approximate_size(e) + 1;
+      return n;
+    }
+    case value::kind::object: {
+      std::size_t n = 2;
+      for (const auto& m : v.as_object()) n += m.key.size() + 4 + approximate_size(m.val);
+      return n;
+    }
+    default: return 8;
+  }
+}
+
 struct rule_outcome {
   rule_status status = rule_status::skip;
   std::string message;
@@ -310,7 +329,7 @@ status evaluator::load_one(const context_entry& c) {
   }
   if (!have) return error::invalid(error_text(out.err()));
   if (out->is_null()) return error::invalid("the value is null");
-  context_bytes_ += json::serialize(*out).size();
+  context_bytes_ += approximate_size(*out);
   if (context_bytes_ > env_.max_context_bytes) {
     return error::budget("the rule context exceeds the size limit of " + std::to_string(env_.max_context_bytes) +
                          " bytes");
@@ -564,8 +583,10 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value& target, con
   if (pattern) {
     auto p = substitute(*pattern);
     if (!p.ok()) return {rule_status::error, "variable substitution failed: " + error_text(p.err())};
-    status refs = pattern::resolve_references(*p);
-    if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + refs.err().message};
+    if (pattern->has_references) {
+      status refs = pattern::resolve_references(*p);
+      if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + refs.err().message};
+    }
     auto m = pattern::match(target, *p);
     switch (m.st) {
       case pattern::status::pass: return {rule_status::pass, "validation rule '" + r.name + "' passed."};
@@ -580,8 +601,10 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value& target, con
     for (std::size_t i = 0; i < any_pattern.size(); ++i) {
       auto p = substitute(any_pattern[i]);
       if (!p.ok()) return {rule_status::error, "variable substitution failed: " + error_text(p.err())};
-      status refs = pattern::resolve_references(*p);
-      if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + refs.err().message};
+      if (any_pattern[i].has_references) {
+        status refs = pattern::resolve_references(*p);
+        if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + refs.err().message};
+      }
       auto m = pattern::match(target, *p);
       std::string idx = r.name + "[" + std::to_string(i) + "]";
       if (m.st == pattern::status::pass) {
