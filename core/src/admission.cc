@@ -6,6 +6,7 @@
 #include <map>
 
 #include "coco-admit/core/coco/base64.h"
+#include "coco-admit/core/coco/initdata.h"
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/json_patch.h"
 
@@ -81,6 +82,33 @@ std::string blocked_message(const std::string& kind, const std::string& ns, cons
     }
   }
   return out;
+}
+
+// The audit trail for the security team: when the admitted object carries
+// initdata, the API server's audit log records what attestation will measure
+// (the digest of the exact TOML bytes, raw and as each TEE field holds it).
+void append_initdata_audit(const value& object, std::string& out) {
+  const value* md = object.find("metadata");
+  const value* ann = md != nullptr ? md->find("annotations") : nullptr;
+  const value* initdata = ann != nullptr ? ann->find(coco::initdata_annotation) : nullptr;
+  if (initdata == nullptr || !initdata->is_string() || initdata->as_string().empty()) return;
+  static const std::pair<const char*, coco::platform> platforms[] = {
+      {"raw", coco::platform::raw}, {"snp", coco::platform::snp}, {"tdx", coco::platform::tdx},
+      {"cca", coco::platform::cca}, {"se", coco::platform::se}};
+  std::string fields;
+  for (const auto& [name, p] : platforms) {
+    auto digest = coco::initdata_digest_hex(initdata->as_string(), p);
+    if (!digest.ok()) return;  // undecodable initdata has no digest; validation reports it
+    fields += std::string(fields.empty() ? "" : ",") + "\"initdata-digest-" + name + "\":\"" + *digest + "\"";
+  }
+  auto decoded = coco::initdata_decode(initdata->as_string());
+  if (decoded.ok()) {
+    if (const value* alg = decoded->find("algorithm"); alg != nullptr && alg->is_string()) {
+      fields += ",\"initdata-algorithm\":";
+      json::append_quoted(alg->as_string(), fields);
+    }
+  }
+  out += R"(,"auditAnnotations":{)" + fields + "}";
 }
 
 void record(const engine_response& r, review_outcome& outcome) {
@@ -241,6 +269,7 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
         out += "\"";
       }
     }
+    append_initdata_audit(r.resource, out);
     close(out);
     return;
   }
@@ -273,6 +302,7 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
   }
   if (failures.empty()) {
     open_response(out, api_version, uid, true);
+    append_initdata_audit(r.resource, out);
     close(out);
     return;
   }
