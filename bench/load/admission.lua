@@ -121,7 +121,7 @@ function request()
   cursor[cls] = i
   local it = list[i]
   local uid = string.format("%08x-0000-4000-8000-%012x", tid or 0, counter)
-  pending[uid] = it.allowed
+  if not nocheck then pending[uid] = it.allowed end
   return wrk.format("POST", it.path, headers, it.prefix .. uid .. it.suffix)
 end
 

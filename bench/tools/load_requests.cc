@@ -3,6 +3,10 @@
 // must give to each, computed by running the same admission::review here.
 //
 //   bench_load_requests --profile profiles/coco --out build/load/coco.tsv
+//       [--sample-response FILE]   the mutate response of the first CoCo pod
+//                                  (what the nginx ceiling answers)
+//       [--extra-policies N FILE]  N generated policies that do not apply to
+//                                  the reference pod (bench_common), as YAML
 //
 // Output: one request per line, tab-separated:
 //   class  path  allowed  body
@@ -19,6 +23,7 @@
 //   delete           Pod DELETE to /validate
 //   other            every other kind in the workloads (Secrets, ...)
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -130,10 +135,20 @@ void set_namespace(value& obj) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string profile, out_path;
+  std::string profile, out_path, sample_path, extra_path;
+  int extra = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--profile") == 0) profile = argv[i + 1];
     else if (std::strcmp(argv[i], "--out") == 0) out_path = argv[i + 1];
+    else if (std::strcmp(argv[i], "--sample-response") == 0) sample_path = argv[i + 1];
+    else if (std::strcmp(argv[i], "--extra-policies") == 0 && i + 2 < argc) {
+      extra = std::atoi(argv[i + 1]);
+      extra_path = argv[i + 2];
+      ++i;
+    } else {
+      std::fprintf(stderr, "unknown argument %s\n", argv[i]);
+      return 2;
+    }
   }
   if (profile.empty() || out_path.empty()) {
     std::fprintf(stderr, "usage: bench_load_requests --profile DIR --out FILE\n");
@@ -163,6 +178,7 @@ int main(int argc, char** argv) {
   std::sort(files.begin(), files.end());
   std::vector<line> lines;
   std::map<std::string, int> counts;
+  std::string sample_response;
   auto emit = [&](std::string cls, const char* path, bool allowed, std::string body) {
     ++counts[cls];
     lines.push_back({std::move(cls), path, allowed, std::move(body)});
@@ -193,6 +209,7 @@ int main(int argc, char** argv) {
       // CREATE through both webhooks, the validating one on the mutated pod.
       std::string body = review_for(obj, "CREATE", nullptr);
       std::string response = rv.run(admission::webhook::mutate, body, allowed);
+      if (sample_response.empty() && response.find("\"patch\"") != std::string::npos) sample_response = response;
       auto mutated = bench::apply_response_patch(response, obj);
       if (!mutated.ok()) {
         std::fprintf(stderr, "%s: %s\n", f.c_str(), mutated.err().message.c_str());
@@ -233,6 +250,22 @@ int main(int argc, char** argv) {
   if (!out) {
     std::fprintf(stderr, "cannot write %s\n", out_path.c_str());
     return 1;
+  }
+  if (!sample_path.empty()) {
+    std::ofstream sample(sample_path, std::ios::trunc);
+    sample << sample_response;
+    if (!sample || sample_response.empty()) {
+      std::fprintf(stderr, "cannot write a sample response to %s\n", sample_path.c_str());
+      return 1;
+    }
+  }
+  if (!extra_path.empty()) {
+    std::ofstream ex(extra_path, std::ios::trunc);
+    ex << bench::non_applying_policies(extra);
+    if (!ex) {
+      std::fprintf(stderr, "cannot write %s\n", extra_path.c_str());
+      return 1;
+    }
   }
   std::printf("wrote %zu requests to %s:", lines.size(), out_path.c_str());
   for (const auto& [cls, n] : counts) std::printf(" %s=%d", cls.c_str(), n);
