@@ -133,7 +133,7 @@ end
 function response(status, hdrs, body)
   checked = checked + 1
   if status ~= 200 then return fail("HTTP status " .. status) end
-  if body:sub(1, 27) ~= '{"kind":"AdmissionReview",' or body:sub(-1) ~= "}" then
+  if body:sub(1, 26) ~= '{"kind":"AdmissionReview",' or body:sub(-1) ~= "}" then
     return fail("not an AdmissionReview: " .. body:sub(1, 80))
   end
   local allowed = body:match('"allowed":(%a+)')
