@@ -132,9 +132,7 @@ void record(const engine_response& r, review_outcome& outcome) {
   for (const auto& p : r.policies) {
     for (const auto& rr : p.rules) {
       outcome.rules.push_back({p.pol->name, rr.name, rr.type, rr.status});
-      if (rr.status == rule_status::error && rr.message.find("budget") != std::string::npos) {
-        outcome.budget_exceeded = true;
-      }
+      if (rr.budget_exceeded) outcome.budget_exceeded = true;
     }
   }
 }

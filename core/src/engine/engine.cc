@@ -163,6 +163,8 @@ class evaluator {
   /// Context entries of the current rule (and foreach levels), loaded on first use.
   std::vector<pending_entry> pending_;
   std::size_t context_bytes_ = 0;
+  /// Set when an error of the current rule came from a bound (steps, sizes).
+  bool budget_hit_ = false;
 };
 
 void evaluator::build_context() {
@@ -252,6 +254,7 @@ void evaluator::build_facts(request_facts& f) {
 }
 
 std::string evaluator::error_text(const error& e) {
+  if (e.code == error::kind::budget) budget_hit_ = true;
   if (e.code == error::kind::not_found) {
     for (const auto& [name, why] : deferred_errors_) {
       if (e.message.find("\"" + name + "\"") != std::string::npos) return why;
@@ -274,7 +277,10 @@ void evaluator::on_query(std::string_view expression) {
     pending_[i].loaded = true;  // before loading: an entry may query earlier ones, never itself
     const context_entry& c = *pending_[i].entry;
     status st = load_one(c);
-    if (!st.ok()) deferred_errors_.emplace_back(c.name, "failed to load context entry '" + c.name + "': " + st.err().message);
+    if (!st.ok()) {
+      if (st.err().code == error::kind::budget) budget_hit_ = true;
+      deferred_errors_.emplace_back(c.name, "failed to load context entry '" + c.name + "': " + st.err().message);
+    }
   }
 }
 
@@ -467,7 +473,7 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
       if (!loaded.ok()) {
         restore_to(mark);
         return rule_outcome{rule_status::error, "failed to load to mutate.foreach[" + std::to_string(index) +
-                                                    "].context: " + loaded.err().message};
+                                                    "].context: " + error_text(loaded.err())};
       }
       std::string msg;
       auto pre = check_conditions(f.preconditions, msg);
@@ -506,7 +512,7 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
         changed = apply_json6902(*text);
       }
       restore_to(mark);
-      if (!changed.ok()) return rule_outcome{rule_status::error, "failed to patch resource: " + changed.err().message};
+      if (!changed.ok()) return rule_outcome{rule_status::error, "failed to patch resource: " + error_text(changed.err())};
       if (*changed) changed_any = true;
     }
     // The element variables belong to this foreach only.
@@ -522,7 +528,7 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
 rule_outcome evaluator::mutate_rule(const rule& r) {
   if (!r.mutate.foreach.empty()) {
     auto out = mutate_foreach(r.mutate.foreach, 0);
-    if (!out.ok()) return {rule_status::error, out.err().message};
+    if (!out.ok()) return {rule_status::error, error_text(out.err())};
     return *out;
   }
   if (r.mutate.patch_strategic_merge) {
@@ -530,7 +536,7 @@ rule_outcome evaluator::mutate_rule(const rule& r) {
     if (!overlay.ok()) return {rule_status::error, "variable substitution failed: " + error_text(overlay.err())};
     std::string skip;
     auto changed = apply_psm(*overlay, skip);
-    if (!changed.ok()) return {rule_status::error, "failed to patch resource: " + changed.err().message};
+    if (!changed.ok()) return {rule_status::error, "failed to patch resource: " + error_text(changed.err())};
     if (!*changed) return {rule_status::skip, "no patches applied"};
     return {rule_status::pass, ""};
   }
@@ -538,7 +544,7 @@ rule_outcome evaluator::mutate_rule(const rule& r) {
     auto text = substitute(*r.mutate.patches_json6902);
     if (!text.ok()) return {rule_status::error, "variable substitution failed: " + error_text(text.err())};
     auto changed = apply_json6902(*text);
-    if (!changed.ok()) return {rule_status::error, "failed to patch resource: " + changed.err().message};
+    if (!changed.ok()) return {rule_status::error, "failed to patch resource: " + error_text(changed.err())};
     if (!*changed) return {rule_status::skip, "no patches applied"};
     return {rule_status::pass, ""};
   }
@@ -585,7 +591,7 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value& target, con
     if (!p.ok()) return {rule_status::error, "variable substitution failed: " + error_text(p.err())};
     if (pattern->has_references) {
       status refs = pattern::resolve_references(*p);
-      if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + refs.err().message};
+      if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + error_text(refs.err())};
     }
     auto m = pattern::match(target, *p);
     switch (m.st) {
@@ -603,7 +609,7 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value& target, con
       if (!p.ok()) return {rule_status::error, "variable substitution failed: " + error_text(p.err())};
       if (any_pattern[i].has_references) {
         status refs = pattern::resolve_references(*p);
-        if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + refs.err().message};
+        if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + error_text(refs.err())};
       }
       auto m = pattern::match(target, *p);
       std::string idx = r.name + "[" + std::to_string(i) + "]";
@@ -673,7 +679,7 @@ rule_outcome evaluator::validate_foreach(const rule& r, const std::vector<foreac
       status loaded = load_context(f.context);
       std::string msg;
       if (!loaded.ok()) {
-        res = {rule_status::error, "failed to load context: " + loaded.err().message};
+        res = {rule_status::error, "failed to load context: " + error_text(loaded.err())};
       } else {
         auto pre = check_conditions(f.preconditions, msg);
         if (!pre.ok()) {
@@ -733,7 +739,7 @@ rule_outcome evaluator::run_rule(const policy& p, const rule& r) {
   status loaded = load_context(r.context);
   if (!loaded.ok()) {
     restore();
-    return {rule_status::error, "failed to load context: " + loaded.err().message};
+    return {rule_status::error, "failed to load context: " + error_text(loaded.err())};
   }
   if (env_.override_context) env_.override_context(p, r, ctx_);
   std::string msg;
@@ -792,9 +798,11 @@ engine_response evaluator::run(rule_type type) {
             !before) {
           before = resource();
         }
+        budget_hit_ = false;
         rule_outcome o = run_rule(p, r);
         if (o.status == rule_status::pass && type == rule_type::mutate) pr.changed = true;
-        pr.rules.push_back(rule_response{r.name, r.type, o.status, std::move(o.message)});
+        pr.rules.push_back(rule_response{r.name, r.type, o.status, std::move(o.message),
+                                         o.status == rule_status::error && budget_hit_});
         if (p.apply == apply_rules::one && pr.rules.back().status == rule_status::pass) break;
       }
     }
