@@ -28,6 +28,8 @@ coco_admit_build() {
   local dir=$1
   shift
   export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/coco-admit-ccache}
+  # Relative paths in the cache key, so a fresh clone elsewhere (CI) reuses it.
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=1
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
   cmake --build "$dir" -j"$(nproc)"
 }

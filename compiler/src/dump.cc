@@ -136,17 +136,24 @@ std::string dump(const program& prog) {
     }
   }
   out << "selector\n";
+  auto refs = [](const std::vector<rule_ref>& v) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + std::to_string(v[i].policy) + "." + std::to_string(v[i].rule);
+    return s;
+  };
+  auto leaf = [&](const std::string& prefix, const rule_selector::by_namespace& n) {
+    std::vector<std::string> names;
+    for (const auto& [ns, _] : n.exact) names.push_back(ns);
+    std::sort(names.begin(), names.end());
+    for (const auto& ns : names) out << "  " << prefix << " ns=" << ns << " -> " << refs(n.exact.at(ns)) << "\n";
+    out << "  " << prefix << " ns=* -> " << refs(n.any_namespace) << "\n";
+  };
   for (const auto& [op, bk] : prog.selector.by_operation) {
     std::vector<std::string> kinds;
     for (const auto& [k, _] : bk.exact) kinds.push_back(k);
     std::sort(kinds.begin(), kinds.end());
-    auto refs = [](const std::vector<rule_ref>& v) {
-      std::string s;
-      for (std::size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + std::to_string(v[i].policy) + "." + std::to_string(v[i].rule);
-      return s;
-    };
-    for (const auto& k : kinds) out << "  " << op << " " << k << " -> " << refs(bk.exact.at(k)) << "\n";
-    out << "  " << op << " * -> " << refs(bk.any_kind) << "\n";
+    for (const auto& k : kinds) leaf(op + " " + k, bk.exact.at(k));
+    leaf(op + " *", bk.any_kind);
   }
   return out.str();
 }

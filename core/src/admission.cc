@@ -6,8 +6,10 @@
 #include <map>
 
 #include "coco-admit/core/coco/base64.h"
+#include "coco-admit/core/coco/initdata.h"
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/json_patch.h"
+#include "coco/memo.h"
 
 namespace coco_admit::admission {
 
@@ -83,13 +85,54 @@ std::string blocked_message(const std::string& kind, const std::string& ns, cons
   return out;
 }
 
+// The audit trail for the security team: when the admitted object carries
+// initdata, the API server's audit log records what attestation will measure
+// (the digest of the exact TOML bytes, raw and as each TEE field holds it).
+std::string initdata_audit_fields(std::string_view initdata);
+
+void append_initdata_audit(const value& object, std::string& out) {
+  const value* md = object.find("metadata");
+  const value* ann = md != nullptr ? md->find("annotations") : nullptr;
+  const value* initdata = ann != nullptr ? ann->find(coco::initdata_annotation) : nullptr;
+  if (initdata == nullptr || !initdata->is_string() || initdata->as_string().empty()) return;
+  // The same initdata recurs across pods: compute its audit fields once per thread.
+  thread_local coco::memo<std::string> cache(4 << 20);
+  if (const std::string* hit = cache.find(initdata->as_string())) {
+    if (!hit->empty()) out += R"(,"auditAnnotations":{)" + *hit + "}";
+    return;
+  }
+  std::string fields = initdata_audit_fields(initdata->as_string());
+  std::size_t bytes = fields.size();
+  const std::string& kept = cache.put(initdata->as_string(), std::move(fields), bytes);
+  if (!kept.empty()) out += R"(,"auditAnnotations":{)" + kept + "}";
+}
+
+// The auditAnnotations members for one initdata value ("" when undecodable).
+std::string initdata_audit_fields(std::string_view initdata) {
+  static const std::pair<const char*, coco::platform> platforms[] = {
+      {"raw", coco::platform::raw}, {"snp", coco::platform::snp}, {"tdx", coco::platform::tdx},
+      {"cca", coco::platform::cca}, {"se", coco::platform::se}};
+  std::string fields;
+  for (const auto& [name, p] : platforms) {
+    auto digest = coco::initdata_digest_hex(initdata, p);
+    if (!digest.ok()) return {};  // undecodable initdata has no digest; validation reports it
+    fields += std::string(fields.empty() ? "" : ",") + "\"initdata-digest-" + name + "\":\"" + *digest + "\"";
+  }
+  auto decoded = coco::initdata_decode(initdata);
+  if (decoded.ok()) {
+    if (const value* alg = decoded->find("algorithm"); alg != nullptr && alg->is_string()) {
+      fields += ",\"initdata-algorithm\":";
+      json::append_quoted(alg->as_string(), fields);
+    }
+  }
+  return fields;
+}
+
 void record(const engine_response& r, review_outcome& outcome) {
   for (const auto& p : r.policies) {
     for (const auto& rr : p.rules) {
       outcome.rules.push_back({p.pol->name, rr.name, rr.type, rr.status});
-      if (rr.status == rule_status::error && rr.message.find("budget") != std::string::npos) {
-        outcome.budget_exceeded = true;
-      }
+      if (rr.budget_exceeded) outcome.budget_exceeded = true;
     }
   }
 }
@@ -241,6 +284,7 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
         out += "\"";
       }
     }
+    append_initdata_audit(r.resource, out);
     close(out);
     return;
   }
@@ -273,6 +317,7 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
   }
   if (failures.empty()) {
     open_response(out, api_version, uid, true);
+    append_initdata_audit(r.resource, out);
     close(out);
     return;
   }

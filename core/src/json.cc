@@ -41,16 +41,17 @@ result<value> convert(const simdjson::dom::element& e, std::size_t depth) {
         auto c = convert(field.value, depth + 1);
         if (!c.ok()) return std::move(c).err();
         std::string_view k = field.key;
-        // Duplicate keys: the last one wins, as in Go's encoding/json.
-        bool replaced = false;
+        // Duplicate keys: the last one wins, as in Go's encoding/json. The
+        // scan compares lengths first, so it stays cheap on real objects.
+        member* twin = nullptr;
         for (member& m : out) {
-          if (m.key == k) {
-            m.val = std::move(c).value();
-            replaced = true;
+          if (m.key.size() == k.size() && m.key == k) {
+            twin = &m;
             break;
           }
         }
-        if (!replaced) out.push_back(member{std::string(k), std::move(c).value()});
+        if (twin != nullptr) twin->val = std::move(c).value();
+        else out.push_back(member{std::string(k), std::move(c).value()});
       }
       return value(std::move(out));
     }

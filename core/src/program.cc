@@ -21,13 +21,21 @@ std::size_t program::rule_count() const {
   return n;
 }
 
-void rule_selector::candidates(std::string_view operation, std::string_view kind, std::vector<rule_ref>& out) const {
-  out.clear();
+const std::vector<rule_ref>& rule_selector::by_namespace::lookup(std::string_view ns) const {
+  if (!exact.empty()) {
+    auto it = exact.find(std::string(ns));
+    if (it != exact.end()) return it->second;
+  }
+  return any_namespace;
+}
+
+const std::vector<rule_ref>& rule_selector::candidates(std::string_view operation, std::string_view kind,
+                                                       std::string_view ns) const {
+  static const std::vector<rule_ref> none;
   auto op = by_operation.find(std::string(operation));
-  if (op == by_operation.end()) return;
+  if (op == by_operation.end()) return none;
   auto k = op->second.exact.find(std::string(kind));
-  const std::vector<rule_ref>& list = k != op->second.exact.end() ? k->second : op->second.any_kind;
-  out.assign(list.begin(), list.end());
+  return (k != op->second.exact.end() ? k->second : op->second.any_kind).lookup(ns);
 }
 
 namespace {
@@ -39,6 +47,8 @@ struct rule_keys {
   std::set<std::string> operations;
   bool any_kind = false;
   std::set<std::string> kinds;
+  bool any_namespace = false;
+  std::set<std::string> namespaces;
 };
 
 rule_keys keys_of(const rule& r) {
@@ -52,8 +62,32 @@ rule_keys keys_of(const rule& r) {
       if (wildcard::has_wildcards(ks.kind)) k.any_kind = true;
       else k.kinds.insert(ks.kind);
     }
+    if (f.namespaces.empty()) k.any_namespace = true;
+    for (const auto& ns : f.namespaces) {
+      if (wildcard::has_wildcards(ns)) k.any_namespace = true;
+      else k.namespaces.insert(ns);
+    }
   }
   return k;
+}
+
+}  // namespace
+
+namespace {
+
+// Fills one (operation, kind) leaf from the rules that reach it.
+void fill_namespaces(rule_selector::by_namespace& leaf, const std::vector<const std::pair<rule_ref, rule_keys>*>& rules) {
+  std::set<std::string> names;
+  for (const auto* r : rules) {
+    if (r->second.any_namespace) leaf.any_namespace.push_back(r->first);
+    else names.insert(r->second.namespaces.begin(), r->second.namespaces.end());
+  }
+  for (const auto& ns : names) {
+    std::vector<rule_ref>& list = leaf.exact[ns];
+    for (const auto* r : rules) {
+      if (r->second.any_namespace || r->second.namespaces.count(ns) > 0) list.push_back(r->first);
+    }
+  }
 }
 
 }  // namespace
@@ -73,14 +107,17 @@ void build_selector(program& prog) {
   for (const char* op : ops) {
     rule_selector::by_kind& bk = prog.selector.by_operation[op];
     auto op_ok = [&](const rule_keys& k) { return k.any_operation || k.operations.count(op) > 0; };
-    for (const auto& [ref, k] : all) {
-      if (op_ok(k) && k.any_kind) bk.any_kind.push_back(ref);
+    std::vector<const std::pair<rule_ref, rule_keys>*> reach;
+    for (const auto& e : all) {
+      if (op_ok(e.second) && e.second.any_kind) reach.push_back(&e);
     }
+    fill_namespaces(bk.any_kind, reach);
     for (const auto& kind : kinds) {
-      std::vector<rule_ref>& list = bk.exact[kind];
-      for (const auto& [ref, k] : all) {
-        if (op_ok(k) && (k.any_kind || k.kinds.count(kind) > 0)) list.push_back(ref);
+      reach.clear();
+      for (const auto& e : all) {
+        if (op_ok(e.second) && (e.second.any_kind || e.second.kinds.count(kind) > 0)) reach.push_back(&e);
       }
+      fill_namespaces(bk.exact[kind], reach);
     }
   }
 }

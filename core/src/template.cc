@@ -122,9 +122,10 @@ result<template_string> parse_template_string(std::string_view text) {
 namespace {
 
 status collect(const value& v, std::string& pointer, std::unordered_map<std::string, template_string>& strings,
-               int depth) {
+               int depth, bool* has_references) {
   if (depth > 256) return error::budget("template nested deeper than 256 levels");
   auto add = [&](const std::string& s) -> status {
+    if (s.find("$(") != std::string::npos) *has_references = true;
     if (s.find("{{") == std::string::npos || strings.count(s)) return {};
     auto parsed = parse_template_string(s);
     if (!parsed.ok()) return error::invalid((pointer.empty() ? std::string("/") : pointer) + ": " + parsed.err().message);
@@ -138,7 +139,7 @@ status collect(const value& v, std::string& pointer, std::unordered_map<std::str
       for (const auto& e : v.as_array()) {
         std::size_t len = pointer.size();
         pointer += "/" + std::to_string(i++);
-        COCO_ADMIT_TRY(collect(e, pointer, strings, depth + 1));
+        COCO_ADMIT_TRY(collect(e, pointer, strings, depth + 1, has_references));
         pointer.resize(len);
       }
       return {};
@@ -148,7 +149,7 @@ status collect(const value& v, std::string& pointer, std::unordered_map<std::str
         std::size_t len = pointer.size();
         pointer += "/" + json::escape_pointer_token(m.key);
         COCO_ADMIT_TRY(add(m.key));
-        COCO_ADMIT_TRY(collect(m.val, pointer, strings, depth + 1));
+        COCO_ADMIT_TRY(collect(m.val, pointer, strings, depth + 1, has_references));
         pointer.resize(len);
       }
       return {};
@@ -161,9 +162,11 @@ status collect(const value& v, std::string& pointer, std::unordered_map<std::str
 result<tmpl> compile_template(value raw) {
   auto strings = std::make_shared<std::unordered_map<std::string, template_string>>();
   std::string pointer;
-  status st = collect(raw, pointer, *strings, 0);
+  bool has_references = false;
+  status st = collect(raw, pointer, *strings, 0, &has_references);
   if (!st.ok()) return st.err();
   tmpl t;
+  t.has_references = has_references;
   t.raw = std::move(raw);
   t.has_variables = !strings->empty();
   t.strings = std::move(strings);

@@ -66,9 +66,15 @@ bool operator==(const value& a, const value& b) noexcept {
       const auto& ao = a.as_object();
       const auto& bo = b.as_object();
       if (ao.size() != bo.size()) return false;
-      for (const member& m : ao) {
-        const value* other = b.find(m.key);
-        if (other == nullptr || !(m.val == *other)) return false;
+      // Usually both sides list keys in the same order: compare pairwise, and
+      // only look keys up once the orders diverge.
+      std::size_t i = 0;
+      for (; i < ao.size() && ao[i].key == bo[i].key; ++i) {
+        if (!(ao[i].val == bo[i].val)) return false;
+      }
+      for (; i < ao.size(); ++i) {
+        const value* other = b.find(ao[i].key);
+        if (other == nullptr || !(ao[i].val == *other)) return false;
       }
       return true;
     }

@@ -25,7 +25,8 @@ bool is_ident_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-// Whether `name` appears in `expr` as a whole identifier (not a field of something else).
+}  // namespace
+
 bool references_identifier(std::string_view expr, std::string_view name) {
   for (std::size_t pos = expr.find(name); pos != std::string_view::npos; pos = expr.find(name, pos + 1)) {
     bool start_ok = pos == 0 || (!is_ident_char(expr[pos - 1]) && expr[pos - 1] != '.');
@@ -36,7 +37,10 @@ bool references_identifier(std::string_view expr, std::string_view name) {
   return false;
 }
 
+namespace {
+
 result<value> eval_strict(const template_segment& seg, const options& o, const std::vector<std::string>& path) {
+  if (o.on_query) o.on_query(seg.text);
   if (seg.what == template_segment::kind::self_ref) {
     return query(self_path(o.self_prefix, path), o);
   }
@@ -172,6 +176,7 @@ result<value> substitute_text(std::string_view text, const options& o) {
 }
 
 result<value> query(std::string_view expression, const options& o) {
+  if (o.on_query) o.on_query(expression);
   return jmespath::search(expression, *o.context, o.limits);
 }
 

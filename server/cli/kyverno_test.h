@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "coco-admit/core/engine.h"
 #include "coco-admit/core/result.h"
 #include "coco-admit/core/value.h"
 
@@ -42,9 +43,9 @@ struct check {
   std::string expected;  ///< pass|fail|skip|error|warn
   std::string actual;    ///< the rule status found; empty when none could be determined
   bool passed = false;
-  /// Not checked, as the Kyverno CLI does not check it (the policy has no
-  /// rule of that name but answered for the resource); counts as passed.
-  bool ignored = false;
+  /// Passed only because the Kyverno CLI is lenient here (see `options`);
+  /// `message` says why. Always false in strict mode.
+  bool lenient = false;
   std::string message;  ///< engine message, or why the check could not be made
 };
 
@@ -58,8 +59,8 @@ struct suite_result {
   std::vector<check> checks;
   /// Whether every check passed (false on a load error or when there are no checks).
   bool passed() const;
-  std::size_t passed_checks() const;  ///< ignored checks excluded
-  std::size_t ignored_checks() const;
+  std::size_t passed_checks() const;
+  std::size_t lenient_checks() const;
   /// Results entries whose checks all passed.
   std::size_t passed_entries() const;
 };
@@ -70,10 +71,27 @@ struct suite_result {
 /// cli.kyverno.io/v1alpha1 `Test`. Sorted per directory, deterministic.
 result<std::vector<std::string>> find_test_files(const std::vector<std::string>& paths);
 
-/// Loads and runs one test file. Never throws; bad input ends up in `error`.
-suite_result run_suite(const std::string& file);
+struct options {
+  /// The Kyverno CLI (commands/test/output.go) passes two kinds of entries
+  /// without checking them, and by default so do we, flagging them `lenient`:
+  /// an entry naming a rule the policy does not have, when the policy answered
+  /// for the resource (no rule response, so no row), and an entry expecting
+  /// `fail` when the rule answered anything (`success := ok || result == fail`).
+  /// Strict mode counts both as failures.
+  bool strict = false;
+};
 
-// Building blocks, exposed for unit tests.
+/// A Kyverno Values file for `coco-admit apply --values` (as `kyverno apply
+/// --values-file`): its namespaces and namespaceSelector labels go into
+/// `cluster`; the hook writes global, per-resource and per-rule values into
+/// each rule's context.
+result<context_override> load_values_hook(const std::string& file, cluster_state& cluster);
+
+/// Loads and runs one test file. Never throws; bad input ends up in `error`.
+suite_result run_suite(const std::string& file, const options& opt = {});
+
+// Building blocks of the comparison, each the counterpart of a Kyverno CLI helper; the
+// suites under tests/data/kyverno-test exercise them through `coco-admit test`.
 
 /// Kyverno's `resource.Tidy`: removes null, {} and [] recursively (an object
 /// or array left empty by the removal is removed in turn). Returns null when

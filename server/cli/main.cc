@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   coco_admit::cli::add_review_command(app, exit_code);
   coco_admit::cli::add_initdata_command(app, exit_code);
   coco_admit::cli::add_test_command(app, exit_code);
+  coco_admit::cli::add_serve_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

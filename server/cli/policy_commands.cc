@@ -12,6 +12,7 @@
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/yaml.h"
 #include "commands.h"
+#include "kyverno_test.h"
 
 namespace coco_admit::cli {
 namespace {
@@ -25,6 +26,7 @@ struct apply_options {
   std::vector<std::string> policies;
   std::vector<std::string> resources;
   std::vector<std::string> cluster_resources;
+  std::string values;
   std::string output = "yaml";
   std::string operation = "CREATE";
 };
@@ -90,6 +92,14 @@ int run_apply(const apply_options& o) {
   }
   engine_environment env;
   env.cluster = &cluster;
+  if (!o.values.empty()) {
+    auto hook = kyverno_test::load_values_hook(o.values, cluster);
+    if (!hook.ok()) {
+      std::cerr << "coco-admit apply: " << hook.err().message << "\n";
+      return 2;
+    }
+    env.override_context = std::move(hook).value();
+  }
   std::vector<value> resources;
   for (const auto& f : expand(o.resources)) {
     auto docs = yaml::load_file(f);
@@ -198,6 +208,7 @@ void add_apply_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--policy,-p", o->policies, "Policy files or directories")->required();
   cmd->add_option("--resource,-r", o->resources, "Resource manifests (multi-document YAML or JSON)")->required();
   cmd->add_option("--cluster-resources,-c", o->cluster_resources, "ConfigMaps and Namespaces the policies may read");
+  cmd->add_option("--values,-f", o->values, "Kyverno Values file (globalValues, per-policy rule and resource values, namespaceSelector)");
   cmd->add_option("--output,-o", o->output, "Output format of mutated resources")->check(CLI::IsMember({"yaml", "json"}));
   cmd->add_option("--operation", o->operation, "Admission operation")->check(CLI::IsMember({"CREATE", "UPDATE", "DELETE"}));
   cmd->callback([o, &exit_code] { exit_code = run_apply(*o); });
@@ -206,13 +217,17 @@ void add_apply_command(CLI::App& app, int& exit_code) {
 void add_review_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<review_options>();
   auto* cmd = app.add_subcommand("review", "AdmissionReview in, AdmissionReview out, through the server's code path");
-  cmd->add_option("--policy,-p", o->policies, "Policy files or directories")->required();
-  cmd->add_option("--cluster-resources,-c", o->cluster_resources, "ConfigMaps and Namespaces the policies may read");
+  // One value per flag (repeatable), so the positional review file is not taken for a policy.
+  cmd->add_option("--policy,-p", o->policies, "Policy file or directory (repeatable)")
+      ->required()
+      ->allow_extra_args(false);
+  cmd->add_option("--cluster-resources,-c", o->cluster_resources, "ConfigMaps and Namespaces the policies may read (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--webhook", o->hook, "Which webhook to emulate")->check(CLI::IsMember({"mutate", "validate"}));
   cmd->add_option("--failure-policy", o->subset, "Policy subset, as the /fail and /ignore endpoints select")
       ->check(CLI::IsMember({"all", "fail", "ignore"}));
   cmd->add_flag("--pretty", o->pretty, "Indent the response");
-  cmd->add_option("review", o->input, "AdmissionReview JSON file, or - for stdin");
+  cmd->add_option("file", o->input, "AdmissionReview JSON file, or - for stdin");
   cmd->callback([o, &exit_code] { exit_code = run_review(*o); });
 }
 

@@ -5,6 +5,7 @@
 #include "coco-admit/compiler/compiler.h"
 #include "coco-admit/core/admission.h"
 #include "coco-admit/core/coco/base64.h"
+#include "coco-admit/core/coco/initdata.h"
 #include "coco-admit/core/engine.h"
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/json_patch.h"
@@ -335,7 +336,7 @@ spec:
   std::string d = compiler::dump(*a);
   // Policies are ordered by name, whatever the file order.
   EXPECT_LT(d.find("ClusterPolicy a"), d.find("ClusterPolicy b"));
-  EXPECT_NE(d.find("CREATE ConfigMap -> 0.0"), std::string::npos) << d;
+  EXPECT_NE(d.find("CREATE ConfigMap ns=* -> 0.0"), std::string::npos) << d;
 }
 
 TEST(Admission, MutateResponseCarriesBase64PatchThatReproducesTheObject) {
@@ -444,4 +445,70 @@ spec:
   EXPECT_EQ((*resp)["response"]["status"]["message"].as_string(),
             "\n\nresource Pod/team-a/web was blocked due to the following policies \n\nrequire-team:\n  check-label: "
             "'validation error: label ''team'' is required. rule check-label failed at path /metadata/labels/team/'\n");
+}
+
+TEST(Admission, InitdataDigestGoesToAuditAnnotations) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: p}
+spec:
+  rules:
+  - name: r
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate: {pattern: {metadata: {name: "?*"}}}
+)");
+  auto toml = yaml::read_file(std::string(COCO_ADMIT_SOURCE_DIR) + "/tests/data/coco/example-initdata.toml");
+  ASSERT_TRUE(toml.ok());
+  value object = doc(pod);
+  object["metadata"]["annotations"]["io.katacontainers.config.hypervisor.cc_init_data"] =
+      coco::initdata_encode(*toml);
+  value review = value::object();
+  review["request"]["uid"] = "u";
+  review["request"]["kind"]["version"] = "v1";
+  review["request"]["kind"]["kind"] = "Pod";
+  review["request"]["operation"] = "CREATE";
+  review["request"]["object"] = object;
+  admission::scratch s;
+  admission::review_outcome outcome;
+  std::string out;
+  admission::review(*prog, admission::webhook::validate, json::serialize(review), false, {}, s, out, outcome);
+  auto resp = json::parse(out);
+  ASSERT_TRUE(resp.ok()) << out;
+  const value* audit = (*resp)["response"].find("auditAnnotations");
+  ASSERT_NE(audit, nullptr) << out;
+  EXPECT_EQ(audit->find("initdata-algorithm")->as_string(), "sha384");
+  const std::string& raw = audit->find("initdata-digest-raw")->as_string();
+  EXPECT_EQ(raw.substr(0, 8), "97a4040c");
+  EXPECT_EQ(raw.size(), 96u);
+  EXPECT_EQ(audit->find("initdata-digest-snp")->as_string(), raw.substr(0, 64));
+  EXPECT_EQ(audit->find("initdata-digest-tdx")->as_string(), raw);
+  EXPECT_EQ(audit->find("initdata-digest-cca")->as_string(), raw + std::string(32, '0'));
+}
+
+TEST(Selector, LiteralNamespacesAreIndexed) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: a}
+spec:
+  rules:
+  - name: only-ns-a
+    match: {any: [{resources: {kinds: [Pod], namespaces: [ns-a]}}]}
+    validate: {deny: {}}
+  - name: everywhere
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate: {deny: {}}
+)");
+  EXPECT_EQ(prog->selector.candidates("CREATE", "Pod", "ns-a").size(), 2u);
+  EXPECT_EQ(prog->selector.candidates("CREATE", "Pod", "ns-b").size(), 1u);
+  EXPECT_EQ(prog->selector.candidates("CREATE", "ConfigMap", "ns-a").size(), 0u);
+  value p = doc(pod);
+  p["metadata"]["namespace"] = "ns-b";
+  auto r = engine::validate(*prog, engine_request::from_object(p), {});
+  EXPECT_EQ(find_rule(r, "only-ns-a"), nullptr);
+  ASSERT_NE(find_rule(r, "everywhere"), nullptr);
+  p["metadata"]["namespace"] = "ns-a";
+  r = engine::validate(*prog, engine_request::from_object(p), {});
+  EXPECT_NE(find_rule(r, "only-ns-a"), nullptr);
 }

@@ -52,7 +52,9 @@ TEST_P(TestCommand, ExitCodeSummaryAndLines) {
   const test_case& tc = GetParam();
   run_output out = run("test " + tc.args);
   EXPECT_EQ(out.exit_code, tc.exit_code) << out.text;
-  if (!tc.summary.empty()) EXPECT_EQ(last_line(out.text), tc.summary) << out.text;
+  if (!tc.summary.empty()) {
+    EXPECT_EQ(last_line(out.text), tc.summary) << out.text;
+  }
   for (const std::string& s : tc.contains) EXPECT_NE(out.text.find(s), std::string::npos) << s << "\n" << out.text;
 }
 
@@ -79,10 +81,14 @@ INSTANTIATE_TEST_SUITE_P(
         test_case{"whole_pass_tree", data("pass"), 0, "19 passed, 0 failed", {}},
         test_case{"detailed_results_flag", "-v " + data("pass/validate-labels"), 0, "6 passed, 0 failed",
                   {"label `team` is required"}},
-        test_case{"expected_failures_exit_1", data("fail"), 1, "1 passed, 2 failed",
-                  {"FAIL  require-team-label/check-team  Pod/default/good  expected=fail actual=pass",
+        test_case{"expected_failures_exit_1", data("fail"), 1, "2 passed, 2 failed",
+                  {"FAIL  require-team-label/check-team  Pod/default/bad  expected=pass actual=fail: validation error: "
+                   "label `team` is required",
                    "FAIL  require-team-label/check-team  Pod/no-such-pod  expected=pass actual=none: resource Pod "
-                   "no-such-pod not found in"}},
+                   "no-such-pod not found in",
+                   "PASS* require-team-label/check-team  Pod/default/good  result=fail (Kyverno CLI leniency)"}},
+        test_case{"strict_fails_lenient_passes", "--strict " + data("fail"), 1, "1 passed, 3 failed",
+                  {"FAIL  require-team-label/check-team  Pod/default/good  expected=fail actual=pass"}},
         test_case{"bad_yaml_exit_2", data("bad/bad-yaml/kyverno-test.yaml"), 2, "",
                   {"bad/bad-yaml/kyverno-test.yaml:"}},
         test_case{"unknown_result_exit_2", data("bad/unknown-result/kyverno-test.yaml"), 2, "",

@@ -64,6 +64,25 @@ std::string str_at(const value* obj, std::string_view key) {
   return v != nullptr && v->is_string() ? v->as_string() : std::string();
 }
 
+// Roughly the serialised size of a value, without serialising it (bounds the
+// context the way Kyverno's 2 MiB cap does).
+std::size_t approximate_size(const value& v) {
+  switch (v.type()) {
+    case value::kind::string: return v.as_string().size() + 2;
+    case value::kind::array: {
+      std::size_t n = 2;
+      for (const auto& e : v.as_array()) n += approximate_size(e) + 1;
+      return n;
+    }
+    case value::kind::object: {
+      std::size_t n = 2;
+      for (const auto& m : v.as_object()) n += m.key.size() + 4 + approximate_size(m.val);
+      return n;
+    }
+    default: return 8;
+  }
+}
+
 struct rule_outcome {
   rule_status status = rule_status::skip;
   std::string message;
@@ -74,6 +93,7 @@ class evaluator {
   evaluator(const program& prog, engine_request req, const engine_environment& env)
       : prog_(prog), req_(std::move(req)), env_(env) {
     opts_.limits.max_steps = env.max_jmespath_steps;
+    opts_.on_query = [this](std::string_view expression) { on_query(expression); };
     opts_.limits.max_result_bytes = env.max_context_bytes;
     build_context();
   }
@@ -96,7 +116,21 @@ class evaluator {
   rule_outcome validate_rule(const policy& p, const rule& r);
 
   // Building blocks.
+  // Kyverno's context checkpoint/restore: entries, pending loads and load
+  // errors added after a checkpoint disappear with it.
+  struct checkpoint {
+    std::size_t members, pending, deferred;
+  };
+  checkpoint save() const { return {ctx_.as_object().size(), pending_.size(), deferred_errors_.size()}; }
+  void restore_to(const checkpoint& c) {
+    ctx_.as_object().resize(c.members);
+    pending_.resize(c.pending);
+    deferred_errors_.resize(c.deferred);
+  }
+
   status load_context(const std::vector<context_entry>& entries);
+  status load_one(const context_entry& c);
+  void on_query(std::string_view expression);
   result<bool> check_conditions(const condition_block& b, std::string& message);
   result<value> substitute(const tmpl& t) { return variables::substitute(t, opts_); }
   std::string error_text(const error& e);
@@ -122,6 +156,15 @@ class evaluator {
   bool images_ready_ = false;
   /// Context entries that failed to load; an error only if a query needs them.
   std::vector<std::pair<std::string, std::string>> deferred_errors_;
+  struct pending_entry {
+    const context_entry* entry;
+    bool loaded;
+  };
+  /// Context entries of the current rule (and foreach levels), loaded on first use.
+  std::vector<pending_entry> pending_;
+  std::size_t context_bytes_ = 0;
+  /// Set when an error of the current rule came from a bound (steps, sizes).
+  bool budget_hit_ = false;
 };
 
 void evaluator::build_context() {
@@ -158,6 +201,7 @@ void evaluator::build_context() {
     request.set("clusterRoles", std::move(cluster_roles));
   }
   ctx_ = value::object();
+  ctx_.as_object().reserve(32);
   // The username of a service account is system:serviceaccount:<ns>:<name>.
   std::string user = str_at(request.find("userInfo"), "username");
   const std::string prefix = "system:serviceaccount:";
@@ -210,6 +254,7 @@ void evaluator::build_facts(request_facts& f) {
 }
 
 std::string evaluator::error_text(const error& e) {
+  if (e.code == error::kind::budget) budget_hit_ = true;
   if (e.code == error::kind::not_found) {
     for (const auto& [name, why] : deferred_errors_) {
       if (e.message.find("\"" + name + "\"") != std::string::npos) return why;
@@ -218,72 +263,84 @@ std::string evaluator::error_text(const error& e) {
   return e.message;
 }
 
+// Kyverno loads context entries lazily (deferred loading, on by default): an
+// entry is registered here and loaded by `on_query` when an expression first
+// names it, so a rule whose preconditions fail never touches its ConfigMaps.
 status evaluator::load_context(const std::vector<context_entry>& entries) {
-  std::size_t total_bytes = 0;
-  for (const auto& c : entries) {
-    if (c.from == context_entry::source::config_map) {
-      auto name = substitute(c.config_map_name);
-      if (!name.ok()) return error::invalid("failed to substitute configMap name: " + error_text(name.err()));
-      auto ns = substitute(c.config_map_namespace);
-      if (!ns.ok()) return error::invalid("failed to substitute configMap namespace: " + error_text(ns.err()));
-      std::string n = variables::to_text(*name);
-      std::string s = ns->is_null() ? "" : variables::to_text(*ns);
-      if (s.empty()) s = "default";
-      const value* cm = env_.cluster != nullptr ? env_.cluster->config_map(s, n) : nullptr;
-      if (cm == nullptr) {
-        deferred_errors_.emplace_back(c.name, "failed to load context entry '" + c.name + "': configmap " + s + "/" + n +
-                                                  " not found");
-        continue;
-      }
-      value entry = value::object();
-      if (const value* d = cm->find("data")) entry.set("data", *d);
-      else entry.set("data", value::object());
-      if (const value* md = cm->find("metadata")) entry.set("metadata", *md);
-      ctx_.set(c.name, std::move(entry));
-      continue;
+  for (const auto& c : entries) pending_.push_back({&c, false});
+  return {};
+}
+
+void evaluator::on_query(std::string_view expression) {
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    if (pending_[i].loaded || !variables::references_identifier(expression, pending_[i].entry->name)) continue;
+    pending_[i].loaded = true;  // before loading: an entry may query earlier ones, never itself
+    const context_entry& c = *pending_[i].entry;
+    status st = load_one(c);
+    if (!st.ok()) {
+      if (st.err().code == error::kind::budget) budget_hit_ = true;
+      deferred_errors_.emplace_back(c.name, "failed to load context entry '" + c.name + "': " + st.err().message);
     }
-    // variable: value (optionally filtered by jmesPath), or jmesPath alone, else default.
-    result<value> out = value();
-    bool have = false;
-    if (c.var_value) {
-      out = substitute(*c.var_value);
-      have = out.ok();
-      if (have && c.var_jmespath) {
-        auto path = substitute(*c.var_jmespath);
-        if (!path.ok()) {
-          out = std::move(path).err();
-          have = false;
-        } else {
-          out = jmespath::search(variables::to_text(*path), *out, opts_.limits);
-          have = out.ok();
-        }
-      }
-    } else if (c.var_jmespath) {
+  }
+}
+
+status evaluator::load_one(const context_entry& c) {
+  if (c.from == context_entry::source::config_map) {
+    auto name = substitute(c.config_map_name);
+    if (!name.ok()) return error::invalid("failed to substitute configMap name: " + error_text(name.err()));
+    auto ns = substitute(c.config_map_namespace);
+    if (!ns.ok()) return error::invalid("failed to substitute configMap namespace: " + error_text(ns.err()));
+    std::string n = variables::to_text(*name);
+    std::string s = ns->is_null() ? "" : variables::to_text(*ns);
+    if (s.empty()) s = "default";
+    const value* cm = env_.cluster != nullptr ? env_.cluster->config_map(s, n) : nullptr;
+    if (cm == nullptr) return error::not_found("configmap " + s + "/" + n + " not found");
+    value entry = value::object();
+    if (const value* d = cm->find("data")) entry.set("data", *d);
+    else entry.set("data", value::object());
+    if (const value* md = cm->find("metadata")) entry.set("metadata", *md);
+    ctx_.set(c.name, std::move(entry));
+    return {};
+  }
+  // variable: value (optionally filtered by jmesPath), or jmesPath alone, else default.
+  result<value> out = value();
+  bool have = false;
+  if (c.var_value) {
+    out = substitute(*c.var_value);
+    have = out.ok();
+    if (have && c.var_jmespath) {
       auto path = substitute(*c.var_jmespath);
       if (!path.ok()) {
         out = std::move(path).err();
+        have = false;
       } else {
-        out = variables::query(variables::to_text(*path), opts_);
+        out = jmespath::search(variables::to_text(*path), *out, opts_.limits);
         have = out.ok();
       }
     }
-    if ((!have || out->is_null()) && c.var_default) {
-      auto d = substitute(*c.var_default);
-      if (!d.ok()) return error::invalid("failed to substitute default of '" + c.name + "': " + error_text(d.err()));
-      out = std::move(d).value();
-      have = true;
+  } else if (c.var_jmespath) {
+    auto path = substitute(*c.var_jmespath);
+    if (!path.ok()) {
+      out = std::move(path).err();
+    } else {
+      out = variables::query(variables::to_text(*path), opts_);
+      have = out.ok();
     }
-    if (!have) {
-      return error::invalid("failed to load context entry '" + c.name + "': " + error_text(out.err()));
-    }
-    if (out->is_null()) return error::invalid("failed to load context entry '" + c.name + "': the value is null");
-    total_bytes += json::serialize(*out).size();
-    if (total_bytes > env_.max_context_bytes) {
-      return error::budget("context entry '" + c.name + "' exceeds the context size limit of " +
-                           std::to_string(env_.max_context_bytes) + " bytes");
-    }
-    ctx_.set(c.name, std::move(out).value());
   }
+  if ((!have || out->is_null()) && c.var_default) {
+    auto d = substitute(*c.var_default);
+    if (!d.ok()) return error::invalid("failed to substitute default: " + error_text(d.err()));
+    out = std::move(d).value();
+    have = true;
+  }
+  if (!have) return error::invalid(error_text(out.err()));
+  if (out->is_null()) return error::invalid("the value is null");
+  context_bytes_ += approximate_size(*out);
+  if (context_bytes_ > env_.max_context_bytes) {
+    return error::budget("the rule context exceeds the size limit of " + std::to_string(env_.max_context_bytes) +
+                         " bytes");
+  }
+  ctx_.set(c.name, std::move(out).value());
   return {};
 }
 
@@ -406,7 +463,7 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
     if (f.ord != foreach_block::order::unset) descending = f.ord == foreach_block::order::descending;
     const auto& arr = items.as_array();
     std::size_t n = arr.size();
-    std::size_t mark = ctx_.as_object().size();
+    checkpoint mark = save();
     for (std::size_t k = 0; k < n; ++k) {
       std::size_t index = descending ? n - 1 - k : k;
       const value& element = arr[index];
@@ -414,24 +471,24 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
       set_element(element, index, nesting);
       status loaded = load_context(f.context);
       if (!loaded.ok()) {
-        ctx_.as_object().resize(mark);
+        restore_to(mark);
         return rule_outcome{rule_status::error, "failed to load to mutate.foreach[" + std::to_string(index) +
-                                                    "].context: " + loaded.err().message};
+                                                    "].context: " + error_text(loaded.err())};
       }
       std::string msg;
       auto pre = check_conditions(f.preconditions, msg);
       if (!pre.ok()) {
-        ctx_.as_object().resize(mark);
+        restore_to(mark);
         return rule_outcome{rule_status::error, "failed to evaluate mutate.foreach[" + std::to_string(index) +
                                                     "].preconditions: " + error_text(pre.err())};
       }
       if (!*pre) {
-        ctx_.as_object().resize(mark);
+        restore_to(mark);
         continue;
       }
       if (!f.nested.empty()) {
         auto nested = mutate_foreach(f.nested, nesting + 1);
-        ctx_.as_object().resize(mark);
+        restore_to(mark);
         if (!nested.ok()) return std::move(nested).err();
         if (nested->status == rule_status::error || nested->status == rule_status::fail) return nested;
         if (nested->status == rule_status::pass) changed_any = true;
@@ -441,7 +498,7 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
       if (f.patch_strategic_merge) {
         auto overlay = substitute(*f.patch_strategic_merge);
         if (!overlay.ok()) {
-          ctx_.as_object().resize(mark);
+          restore_to(mark);
           return rule_outcome{rule_status::error, "variable substitution failed: " + error_text(overlay.err())};
         }
         std::string skip;
@@ -449,13 +506,13 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
       } else if (f.patches_json6902) {
         auto text = substitute(*f.patches_json6902);
         if (!text.ok()) {
-          ctx_.as_object().resize(mark);
+          restore_to(mark);
           return rule_outcome{rule_status::error, "variable substitution failed: " + error_text(text.err())};
         }
         changed = apply_json6902(*text);
       }
-      ctx_.as_object().resize(mark);
-      if (!changed.ok()) return rule_outcome{rule_status::error, "failed to patch resource: " + changed.err().message};
+      restore_to(mark);
+      if (!changed.ok()) return rule_outcome{rule_status::error, "failed to patch resource: " + error_text(changed.err())};
       if (*changed) changed_any = true;
     }
     // The element variables belong to this foreach only.
@@ -471,7 +528,7 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
 rule_outcome evaluator::mutate_rule(const rule& r) {
   if (!r.mutate.foreach.empty()) {
     auto out = mutate_foreach(r.mutate.foreach, 0);
-    if (!out.ok()) return {rule_status::error, out.err().message};
+    if (!out.ok()) return {rule_status::error, error_text(out.err())};
     return *out;
   }
   if (r.mutate.patch_strategic_merge) {
@@ -479,7 +536,7 @@ rule_outcome evaluator::mutate_rule(const rule& r) {
     if (!overlay.ok()) return {rule_status::error, "variable substitution failed: " + error_text(overlay.err())};
     std::string skip;
     auto changed = apply_psm(*overlay, skip);
-    if (!changed.ok()) return {rule_status::error, "failed to patch resource: " + changed.err().message};
+    if (!changed.ok()) return {rule_status::error, "failed to patch resource: " + error_text(changed.err())};
     if (!*changed) return {rule_status::skip, "no patches applied"};
     return {rule_status::pass, ""};
   }
@@ -487,7 +544,7 @@ rule_outcome evaluator::mutate_rule(const rule& r) {
     auto text = substitute(*r.mutate.patches_json6902);
     if (!text.ok()) return {rule_status::error, "variable substitution failed: " + error_text(text.err())};
     auto changed = apply_json6902(*text);
-    if (!changed.ok()) return {rule_status::error, "failed to patch resource: " + changed.err().message};
+    if (!changed.ok()) return {rule_status::error, "failed to patch resource: " + error_text(changed.err())};
     if (!*changed) return {rule_status::skip, "no patches applied"};
     return {rule_status::pass, ""};
   }
@@ -532,8 +589,10 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value& target, con
   if (pattern) {
     auto p = substitute(*pattern);
     if (!p.ok()) return {rule_status::error, "variable substitution failed: " + error_text(p.err())};
-    status refs = pattern::resolve_references(*p);
-    if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + refs.err().message};
+    if (pattern->has_references) {
+      status refs = pattern::resolve_references(*p);
+      if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + error_text(refs.err())};
+    }
     auto m = pattern::match(target, *p);
     switch (m.st) {
       case pattern::status::pass: return {rule_status::pass, "validation rule '" + r.name + "' passed."};
@@ -548,8 +607,10 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value& target, con
     for (std::size_t i = 0; i < any_pattern.size(); ++i) {
       auto p = substitute(any_pattern[i]);
       if (!p.ok()) return {rule_status::error, "variable substitution failed: " + error_text(p.err())};
-      status refs = pattern::resolve_references(*p);
-      if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + refs.err().message};
+      if (any_pattern[i].has_references) {
+        status refs = pattern::resolve_references(*p);
+        if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + error_text(refs.err())};
+      }
       auto m = pattern::match(target, *p);
       std::string idx = r.name + "[" + std::to_string(i) + "]";
       if (m.st == pattern::status::pass) {
@@ -602,14 +663,14 @@ rule_outcome evaluator::validate_foreach(const rule& r, const std::vector<foreac
                                       " elements, over the limit of " + std::to_string(env_.max_foreach_elements)};
     }
     const auto& arr = items.as_array();
-    std::size_t mark = ctx_.as_object().size();
+    checkpoint mark = save();
     for (std::size_t index = 0; index < arr.size(); ++index) {
       const value& element = arr[index];
       if (element.is_null()) continue;
       set_element(element, index, nesting);
       bool is_map = element.is_object();
       if (f.element_scope_set && f.element_scope && !is_map) {
-        ctx_.as_object().resize(mark);
+        restore_to(mark);
         return {rule_status::error,
                 "failed to process foreach: cannot use elementScope=true foreach rules for elements that are not maps"};
       }
@@ -618,7 +679,7 @@ rule_outcome evaluator::validate_foreach(const rule& r, const std::vector<foreac
       status loaded = load_context(f.context);
       std::string msg;
       if (!loaded.ok()) {
-        res = {rule_status::error, "failed to load context: " + loaded.err().message};
+        res = {rule_status::error, "failed to load context: " + error_text(loaded.err())};
       } else {
         auto pre = check_conditions(f.preconditions, msg);
         if (!pre.ok()) {
@@ -632,7 +693,7 @@ rule_outcome evaluator::validate_foreach(const rule& r, const std::vector<foreac
           res = validate_body_on(r, target, f.pattern, f.any_pattern, f.deny);
         }
       }
-      ctx_.as_object().resize(mark);
+      restore_to(mark);
       if (res.status == rule_status::skip) continue;
       if (res.status != rule_status::pass) {
         if (res.status == rule_status::error) {
@@ -672,16 +733,13 @@ rule_outcome evaluator::validate_rule(const policy& p, const rule& r) {
 
 rule_outcome evaluator::run_rule(const policy& p, const rule& r) {
   ensure_images();  // before the checkpoint: images outlive the rule
-  std::size_t mark = ctx_.as_object().size();
-  std::size_t deferred_mark = deferred_errors_.size();
-  auto restore = [&] {
-    ctx_.as_object().resize(mark);
-    deferred_errors_.resize(deferred_mark);
-  };
+  checkpoint mark = save();
+  context_bytes_ = 0;
+  auto restore = [&] { restore_to(mark); };
   status loaded = load_context(r.context);
   if (!loaded.ok()) {
     restore();
-    return {rule_status::error, "failed to load context: " + loaded.err().message};
+    return {rule_status::error, "failed to load context: " + error_text(loaded.err())};
   }
   if (env_.override_context) env_.override_context(p, r, ctx_);
   std::string msg;
@@ -719,8 +777,7 @@ engine_response evaluator::run(rule_type type) {
   engine_response out;
   request_facts facts;
   build_facts(facts);
-  std::vector<rule_ref> candidates;
-  prog_.selector.candidates(req_.operation, req_.kind, candidates);
+  const std::vector<rule_ref>& candidates = prog_.selector.candidates(req_.operation, req_.kind, facts.ns);
   std::size_t i = 0;
   while (i < candidates.size()) {
     const std::uint32_t pi = candidates[i].policy;
@@ -737,10 +794,15 @@ engine_response evaluator::run(rule_type type) {
         if (r.type != type) continue;
         build_facts(facts);  // a previous rule may have changed labels or names
         if (!rule_matches(r, facts)) continue;
-        if (type == rule_type::mutate && env_.drop_failed_ignore_policies && !before) before = resource();
+        if (type == rule_type::mutate && env_.drop_failed_ignore_policies && p.on_error == failure_policy::ignore &&
+            !before) {
+          before = resource();
+        }
+        budget_hit_ = false;
         rule_outcome o = run_rule(p, r);
         if (o.status == rule_status::pass && type == rule_type::mutate) pr.changed = true;
-        pr.rules.push_back(rule_response{r.name, r.type, o.status, std::move(o.message)});
+        pr.rules.push_back(rule_response{r.name, r.type, o.status, std::move(o.message),
+                                         o.status == rule_status::error && budget_hit_});
         if (p.apply == apply_rules::one && pr.rules.back().status == rule_status::pass) break;
       }
     }

@@ -10,6 +10,7 @@
 // (`coco-admit initdata`) and policies compute exactly the same thing.
 #include "coco-admit/core/coco/initdata.h"
 #include "coco-admit/core/coco/sealed_secret.h"
+#include "coco/memo.h"
 #include "jmespath/functions.h"
 
 namespace coco_admit::jmespath::detail {
@@ -22,7 +23,14 @@ value string_array(const std::vector<std::string>& items) {
 }
 
 result<value> fn_initdata_errors(call& c) {
-  return string_array(coco::initdata_errors(c.arg(0).as_string()));
+  // Pods of a namespace share their initdata: check each distinct value once per thread.
+  thread_local coco::memo<std::vector<std::string>> cache(4 << 20);
+  const std::string& v = c.arg(0).as_string();
+  if (const auto* hit = cache.find(v)) return string_array(*hit);
+  std::vector<std::string> errors = coco::initdata_errors(v);
+  std::size_t bytes = 0;
+  for (const auto& e : errors) bytes += e.size() + 32;
+  return string_array(cache.put(v, std::move(errors), bytes));
 }
 
 result<value> fn_initdata_decode(call& c) {
@@ -46,7 +54,13 @@ result<value> fn_initdata_digest(call& c) {
 }
 
 result<value> fn_sealed_secret_errors(call& c) {
-  return string_array(coco::sealed_secret_errors(c.arg(0).as_string()));
+  thread_local coco::memo<std::vector<std::string>> cache(1 << 20);
+  const std::string& v = c.arg(0).as_string();
+  if (const auto* hit = cache.find(v)) return string_array(*hit);
+  std::vector<std::string> errors = coco::sealed_secret_errors(v);
+  std::size_t bytes = 0;
+  for (const auto& e : errors) bytes += e.size() + 32;
+  return string_array(cache.put(v, std::move(errors), bytes));
 }
 
 const function_def table[] = {

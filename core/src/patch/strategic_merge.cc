@@ -35,8 +35,8 @@ namespace {
 // fields unknown to its OpenAPI (e.g. schedulingGates, resourceClaims, added after 1.21).
 // Multi-key list-map-keys (ports: containerPort+protocol) are reduced to the patch merge key.
 struct field_row {
-  const char* owner;
-  const char* field;
+  std::string_view owner;
+  std::string_view field;
   const char* type;  // definition of the field's value, or of its elements for lists
   const char* key;
 };
@@ -183,6 +183,23 @@ const char* schema_from_meta(const value* v) {
 // ---------------------------------------------------------------------------------------------------------
 
 bool missing(const value* v) { return v == nullptr || v->is_null(); }
+
+bool contains_null(const value& v) {
+  switch (v.type()) {
+    case value::kind::null: return true;
+    case value::kind::array:
+      for (const auto& e : v.as_array()) {
+        if (contains_null(e)) return true;
+      }
+      return false;
+    case value::kind::object:
+      for (const auto& m : v.as_object()) {
+        if (contains_null(m.val)) return true;
+      }
+      return false;
+    default: return false;
+  }
+}
 
 enum class node_kind { scalar, map, list };
 node_kind kind_of(const value& v) {
@@ -332,9 +349,15 @@ result<maybe> merger::map(const value* dest, const value* origin, const char* sc
   std::vector<std::pair<std::string_view, maybe>> merged;
   merged.reserve(names.size());
   for (std::string_view name : names) {
-    const field_row* row = schema != nullptr ? find_field(schema, name) : nullptr;
     const value* d = base->find(name);
     const value* o = other != nullptr ? other->find(name) : nullptr;
+    // Fast path: a subtree the overlay does not touch merges to itself unless
+    // it holds nulls (which the walk drops), so skip the schema walk.
+    if (o == nullptr && d != nullptr && !base_is_origin && !contains_null(*d)) {
+      merged.emplace_back(name, maybe{*d});
+      continue;
+    }
+    const field_row* row = schema != nullptr ? find_field(schema, name) : nullptr;
     std::string child_path = path + "." + std::string(name);
     result<maybe> r = error::internal("");
     const value* first = !missing(d) ? d : o;

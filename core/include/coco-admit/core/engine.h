@@ -31,6 +31,9 @@ struct rule_response {
   rule_type type = rule_type::validate;
   rule_status status = rule_status::skip;
   std::string message;
+  /// The error came from a bound (JMESPath steps or result size, foreach
+  /// elements, context size, nesting, decompressed size).
+  bool budget_exceeded = false;
 };
 
 struct policy_response {

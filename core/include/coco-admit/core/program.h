@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -186,9 +187,11 @@ struct policy {
 };
 
 /// Decision tree over request facts. Level 1: operation; level 2: resource
-/// kind (exact kinds hashed, wildcard kinds in a fallback list). Leaves list
-/// (policy index, rule index) pairs in program order, so evaluation order is
-/// the same with or without the index.
+/// kind (exact kinds hashed, wildcard kinds in a fallback bucket); level 3:
+/// namespace (rules that name only literal namespaces are hashed under each;
+/// the others apply to every namespace). Each leaf lists (policy index, rule
+/// index) pairs in program order, so evaluation order is the same with or
+/// without the index, and a request visits only the rules that can apply.
 struct rule_ref {
   std::uint32_t policy;
   std::uint32_t rule;
@@ -199,14 +202,19 @@ struct rule_ref {
 };
 
 struct rule_selector {
-  /// operation ("CREATE", ...) -> kind ("Pod") -> candidate rules.
-  struct by_kind {
+  struct by_namespace {
+    std::vector<rule_ref> any_namespace;  ///< for namespaces no rule names literally
+    /// namespace -> (any_namespace ∪ rules naming it), in program order.
     std::unordered_map<std::string, std::vector<rule_ref>> exact;
-    std::vector<rule_ref> any_kind;  ///< rules whose kinds use wildcards
+    const std::vector<rule_ref>& lookup(std::string_view ns) const;
+  };
+  struct by_kind {
+    std::unordered_map<std::string, by_namespace> exact;
+    by_namespace any_kind;  ///< kinds no rule names literally
   };
   std::map<std::string, by_kind> by_operation;
-  /// Candidates for (operation, kind) merged in program order.
-  void candidates(std::string_view operation, std::string_view kind, std::vector<rule_ref>& out) const;
+  /// The candidate rules for a request, in program order.
+  const std::vector<rule_ref>& candidates(std::string_view operation, std::string_view kind, std::string_view ns) const;
 };
 
 struct program {

@@ -43,6 +43,7 @@ struct template_string {
 struct tmpl {
   value raw;
   bool has_variables = false;
+  bool has_references = false;  ///< holds a `$(...)` pattern reference somewhere
   std::shared_ptr<const std::unordered_map<std::string, template_string>> strings;
 };
 

@@ -8,6 +8,7 @@
 // go-jmespath), unless the expression itself swallows it (`||`, ...).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,7 +31,14 @@ struct options {
   /// Context entries that failed to load (a missing ConfigMap): querying
   /// them stays an error even for the lenient resolver.
   const std::vector<std::pair<std::string, std::string>>* unavailable = nullptr;
+  /// Called with each expression's text before it is evaluated (the engine
+  /// loads the deferred context entries the expression names).
+  std::function<void(std::string_view)> on_query;
 };
+
+/// Whether `name` appears in `expr` as a whole identifier (not as a field of
+/// something else), e.g. `initdata` in `initdata.data.X || ''`.
+bool references_identifier(std::string_view expr, std::string_view name);
 
 /// Substitutes every variable of `t`.
 result<value> substitute(const tmpl& t, const options& o);

@@ -9,8 +9,10 @@
 
 namespace coco_admit::wildcard {
 
-/// Whether `text` matches `pattern`. Linear-time greedy matcher with
-/// backtracking to the last star only, so hostile patterns stay O(n*m) at worst.
+/// Whether `text` matches `pattern`. Splits the pattern on '*' and finds the
+/// segments leftmost-first; long literal segments use Boyer-Moore, so a
+/// request-controlled pattern cannot make matching quadratic (segments that
+/// contain '?' are still scanned position by position).
 bool match(std::string_view pattern, std::string_view text) noexcept;
 
 /// Whether `s` contains `*` or `?`.

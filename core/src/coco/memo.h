@@ -1,0 +1,54 @@
+// memo: a small per-thread cache of pure functions of a string.
+//
+// Every pod of a namespace carries the same initdata annotation, and checking
+// or digesting it (base64, gunzip, TOML parses, hashing) costs far more than
+// the rest of a review. The functions cached here are pure, so a hit returns
+// exactly what a recomputation would. Keys are compared in full (never by
+// hash alone), so a crafted value cannot alias another's result. The cache
+// is bounded by bytes and simply cleared when full; being thread_local it
+// needs no locks on the request path.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace coco_admit::coco {
+
+template <class V>
+class memo {
+ public:
+  explicit memo(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  /// The cached value for `key`, or nullptr.
+  const V* find(std::string_view key) {
+    probe_.assign(key);
+    auto it = entries_.find(probe_);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
+
+  /// Caches `v` (of about `bytes` bytes besides the key); returns it.
+  const V& put(std::string_view key, V v, std::size_t bytes) {
+    std::size_t cost = key.size() + bytes + 64;
+    if (cost > max_bytes_) {
+      overflow_ = std::move(v);  // too large to keep: hand it back without caching
+      return overflow_;
+    }
+    if (used_ + cost > max_bytes_) {
+      entries_.clear();
+      used_ = 0;
+    }
+    used_ += cost;
+    return entries_.insert_or_assign(std::string(key), std::move(v)).first->second;
+  }
+
+ private:
+  std::size_t max_bytes_;
+  std::size_t used_ = 0;
+  std::string probe_;
+  std::unordered_map<std::string, V> entries_;
+  V overflow_{};
+};
+
+}  // namespace coco_admit::coco
