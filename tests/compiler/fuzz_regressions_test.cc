@@ -73,7 +73,8 @@ TEST(FuzzRegressions, ResponseIsValidUtf8WhenAMessageQuotesBinaryData) {
 // applied to request fields (and patchesJson6902 text after substitution).
 // core/src/yaml.cc now counts the documents first and stops at a cap.
 TEST(FuzzRegressions, LeadingFlowEntryIsAYamlErrorNotAnEndlessLoop) {
-  for (const char* text : {", a", "  , name: x", "a: b\n, c\n"}) {
+  // The last one: a quoted scalar left open, closed by a later quote, then ','.
+  for (const char* text : {", a", "  , name: x", "a: b\n, c\n", "'\n  m: \"{{ x }} join(', ', @) }}\"\n"}) {
     auto out = compiler::compile_sources({{"comma.yaml", text}});
     EXPECT_FALSE(out.ok()) << text;
   }
