@@ -61,6 +61,18 @@ std::vector<std::string> expand(const std::vector<std::string>& paths) {
   return out;
 }
 
+// ConfigMaps and Namespaces for the policies; false (after saying why) on bad input.
+bool load_cluster(const std::vector<std::string>& files, cluster_state& cluster, const char* command) {
+  for (const auto& f : files) {
+    status st = cluster.add_file(f);
+    if (!st.ok()) {
+      std::cerr << "coco-admit " << command << ": " << st.err().message << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
 int run_compile(const compile_options& o) {
   auto out = compiler::compile_paths(o.policies);
   if (!out.ok()) {
@@ -83,13 +95,7 @@ int run_apply(const apply_options& o) {
     return 2;
   }
   cluster_state cluster;
-  for (const auto& f : o.cluster_resources) {
-    status st = cluster.add_file(f);
-    if (!st.ok()) {
-      std::cerr << "coco-admit apply: " << st.err().message << "\n";
-      return 2;
-    }
-  }
+  if (!load_cluster(o.cluster_resources, cluster, "apply")) return 2;
   engine_environment env;
   env.cluster = &cluster;
   if (!o.values.empty()) {
@@ -155,13 +161,7 @@ int run_review(const review_options& o) {
     return 2;
   }
   cluster_state cluster;
-  for (const auto& f : o.cluster_resources) {
-    status st = cluster.add_file(f);
-    if (!st.ok()) {
-      std::cerr << "coco-admit review: " << st.err().message << "\n";
-      return 2;
-    }
-  }
+  if (!load_cluster(o.cluster_resources, cluster, "review")) return 2;
   std::string body;
   if (o.input == "-") {
     body.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());

@@ -138,6 +138,7 @@ class evaluator {
   // Mutation.
   result<bool> apply_psm(const value& overlay, std::string& skip_reason);
   result<bool> apply_json6902(const value& text);
+  result<value> foreach_elements(const foreach_block& f);
   result<rule_outcome> mutate_foreach(const std::vector<foreach_block>& list, int nesting);
 
   // Validation.
@@ -434,32 +435,42 @@ void evaluator::set_element(const value& element, std::size_t index, int nesting
   ctx_.set("elementIndex" + std::to_string(nesting), value(static_cast<long long>(index)));
 }
 
+// The elements of a foreach: its `list` (a JMESPath expression, which may
+// itself hold variables) evaluated on the context, a non-list result wrapped
+// as one element, and the element cap enforced.
+result<value> evaluator::foreach_elements(const foreach_block& f) {
+  result<value> elements = value();
+  if (f.list_template.has_variables) {
+    auto text = substitute(f.list_template);
+    if (!text.ok()) return error::invalid(error_text(text.err()));
+    elements = variables::query(variables::to_text(*text), opts_);
+  } else {
+    elements = variables::query(f.list, opts_);
+  }
+  if (!elements.ok()) return error::invalid(error_text(elements.err()));
+  value items = std::move(elements).value();
+  if (!items.is_array()) {
+    value wrapped = value::array();
+    wrapped.push_back(std::move(items));
+    items = std::move(wrapped);
+  }
+  if (items.size() > env_.max_foreach_elements) {
+    budget_hit_ = true;
+    return error::budget("foreach list " + f.list + " has " + std::to_string(items.size()) +
+                         " elements, over the limit of " + std::to_string(env_.max_foreach_elements));
+  }
+  return items;
+}
+
 result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>& list, int nesting) {
   bool changed_any = false;
   for (const auto& f : list) {
-    result<value> elements = value();
-    if (f.list_template.has_variables) {
-      auto text = substitute(f.list_template);
-      if (!text.ok()) return rule_outcome{rule_status::error, "failed to evaluate list " + f.list + ": " + error_text(text.err())};
-      elements = variables::query(variables::to_text(*text), opts_);
-    } else {
-      elements = variables::query(f.list, opts_);
-    }
+    auto elements = foreach_elements(f);
     if (!elements.ok()) {
-      return rule_outcome{rule_status::error, "failed to evaluate list " + f.list + ": " + error_text(elements.err())};
+      if (elements.err().code == error::kind::budget) return rule_outcome{rule_status::error, elements.err().message};
+      return rule_outcome{rule_status::error, "failed to evaluate list " + f.list + ": " + elements.err().message};
     }
     value items = std::move(elements).value();
-    if (!items.is_array()) {
-      value wrapped = value::array();
-      wrapped.push_back(std::move(items));
-      items = std::move(wrapped);
-    }
-    if (items.size() > env_.max_foreach_elements) {
-      budget_hit_ = true;
-      return rule_outcome{rule_status::error, "foreach list " + f.list + " has " + std::to_string(items.size()) +
-                                                  " elements, over the limit of " +
-                                                  std::to_string(env_.max_foreach_elements)};
-    }
     bool descending = f.patch_strategic_merge.has_value();
     if (f.ord != foreach_block::order::unset) descending = f.ord == foreach_block::order::descending;
     const auto& arr = items.as_array();
@@ -644,26 +655,12 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value& target, con
 rule_outcome evaluator::validate_foreach(const rule& r, const std::vector<foreach_block>& list, int nesting) {
   std::size_t apply_count = 0;
   for (const auto& f : list) {
-    result<value> elements = value();
-    if (f.list_template.has_variables) {
-      auto text = substitute(f.list_template);
-      if (!text.ok()) continue;
-      elements = variables::query(variables::to_text(*text), opts_);
-    } else {
-      elements = variables::query(f.list, opts_);
+    auto elements = foreach_elements(f);
+    if (!elements.ok()) {
+      if (elements.err().code == error::kind::budget) return {rule_status::error, elements.err().message};
+      continue;  // Kyverno: a list that cannot be evaluated skips this foreach
     }
-    if (!elements.ok()) continue;  // Kyverno: a list that cannot be evaluated skips this foreach
     value items = std::move(elements).value();
-    if (!items.is_array()) {
-      value wrapped = value::array();
-      wrapped.push_back(std::move(items));
-      items = std::move(wrapped);
-    }
-    if (items.size() > env_.max_foreach_elements) {
-      budget_hit_ = true;
-      return {rule_status::error, "foreach list " + f.list + " has " + std::to_string(items.size()) +
-                                      " elements, over the limit of " + std::to_string(env_.max_foreach_elements)};
-    }
     const auto& arr = items.as_array();
     checkpoint mark = save();
     for (std::size_t index = 0; index < arr.size(); ++index) {
