@@ -99,6 +99,11 @@ void build_selector(program& prog) {
   for (std::uint32_t p = 0; p < prog.policies.size(); ++p) {
     for (std::uint32_t r = 0; r < prog.policies[p].rules.size(); ++r) {
       rule_keys k = keys_of(prog.policies[p].rules[r]);
+      if (prog.policies[p].namespaced) {
+        // A namespaced Policy only ever sees its own namespace.
+        k.any_namespace = false;
+        k.namespaces = {prog.policies[p].ns};
+      }
       kinds.insert(k.kinds.begin(), k.kinds.end());
       all.emplace_back(rule_ref{p, r}, std::move(k));
     }

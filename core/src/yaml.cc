@@ -1,5 +1,6 @@
 #include "coco-admit/core/yaml.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -181,8 +182,44 @@ position document::locate(std::string_view pointer) const {
   }
 }
 
+namespace {
+
+// Counts documents without building them. yaml-cpp 0.7 loops forever on some
+// inputs (", a" yields endless empty documents), so parse_all first makes
+// sure the stream ends within a bounded number of documents.
+class document_counter final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+constexpr std::size_t max_documents = 10000;
+
+}  // namespace
+
 result<std::vector<document>> parse_all(std::string_view text, std::string_view source_name) {
   std::vector<document> docs;
+  try {
+    std::istringstream stream{std::string(text)};
+    YAML::Parser parser(stream);
+    document_counter counter;
+    std::size_t count = 0;
+    while (parser.HandleNextDocument(counter)) {
+      if (++count > max_documents) {
+        return error::budget(std::string(source_name) + ": more than " + std::to_string(max_documents) +
+                             " YAML documents (or a stream the YAML parser cannot end)");
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return error::invalid(where(source_name, e.mark) + ": invalid YAML: " + e.msg);
+  }
   try {
     std::vector<YAML::Node> nodes = YAML::LoadAll(std::string(text));
     for (const auto& n : nodes) {

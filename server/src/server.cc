@@ -738,6 +738,52 @@ void worker::accept() {
   });
 }
 
+/// A TLS connection that has not sent a byte yet. An SSL stream costs tens of
+/// KiB (OpenSSL and Asio record buffers), so the session is only built once
+/// the client speaks; until then a connection is a socket and a timer, and
+/// thousands of idle ones stay cheap. It counts against --max-connections
+/// like any session and is closed at the header timeout.
+class tls_waiter final : public session_base, public std::enable_shared_from_this<tls_waiter> {
+ public:
+  tls_waiter(worker& w, tcp::socket socket, bool reject)
+      : w_(w), socket_(std::move(socket)), timer_(w.ioc), reject_(reject) {
+    w_.sessions.insert(this);
+  }
+  ~tls_waiter() override {
+    w_.sessions.erase(this);
+    if (!handed_off_) w_.srv.connections.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  void start() {
+    timer_.expires_after(seconds(w_.srv.cfg.header_timeout_seconds));
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;
+      beast::error_code ignored;
+      self->socket_.close(ignored);
+    });
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      self->timer_.cancel();
+      if (ec || !self->socket_.is_open()) return;
+      self->handed_off_ = true;  // the session now owns the connection count
+      auto ctx = self->w_.tls.get();
+      std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(self->w_, std::move(self->socket_), ctx,
+                                                                     self->reject_)
+          ->start();
+    });
+  }
+
+  // Like a session still in its handshake: the client may be about to speak;
+  // the header timeout bounds the wait.
+  void stop() override {}
+
+ private:
+  worker& w_;
+  tcp::socket socket_;
+  net::steady_timer timer_;
+  bool reject_;
+  bool handed_off_ = false;
+};
+
 void worker::start_session(tcp::socket socket) {
   const std::size_t cap = srv.cfg.max_connections;
   const std::size_t n = srv.connections.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -745,8 +791,7 @@ void worker::start_session(tcp::socket socket) {
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   if (secure) {
-    auto ctx = tls.get();
-    std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(*this, std::move(socket), ctx, reject)->start();
+    std::make_shared<tls_waiter>(*this, std::move(socket), reject)->start();
   } else {
     std::make_shared<session<beast::tcp_stream>>(*this, std::move(socket), nullptr, reject)->start();
   }

@@ -87,6 +87,9 @@ result<std::shared_ptr<boost::asio::ssl::context>> make_tls_context(const tls_fi
   SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
   SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION);
   SSL_CTX_set_options(c, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // Idle connections must stay cheap (thousands are held during apiserver
+  // bursts): let OpenSSL free its per-connection read/write buffers between records.
+  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_set_cipher_list(c, tls12_ciphers) != 1 || SSL_CTX_set_ciphersuites(c, tls13_suites) != 1)
     return error::internal("cannot set the cipher policy: " + openssl_errors());
   SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_SERVER);

@@ -40,8 +40,8 @@ bool valid_utf8(std::string_view s) {
 // json::append_quoted copies the byte as is, and the AdmissionReview response
 // is not valid JSON (RFC 8259 requires UTF-8; Go's encoding/json, which
 // Kyverno's responses go through, replaces such bytes with U+FFFD).
-// Disabled until append_quoted (core/src/json.cc) coerces to valid UTF-8.
-TEST(FuzzRegressions, DISABLED_ResponseIsValidUtf8WhenAMessageQuotesBinaryData) {
+// append_quoted (core/src/json.cc) coerces to valid UTF-8, as Go does.
+TEST(FuzzRegressions, ResponseIsValidUtf8WhenAMessageQuotesBinaryData) {
   EXPECT_TRUE(valid_utf8([] {
     std::string out;
     json::append_quoted("got \"\xa6" "akesignature\"", out);
@@ -71,10 +71,8 @@ TEST(FuzzRegressions, DISABLED_ResponseIsValidUtf8WhenAMessageQuotesBinaryData) 
 // input goes through yaml::parse_all: policy files and cluster resources the
 // server reloads, and on the request path the Kyverno function parse_yaml()
 // applied to request fields (and patchesJson6902 text after substitution).
-// Disabled until core/src/yaml.cc bounds the document loop (e.g. drive
-// YAML::Parser/NodeBuilder itself with a document cap) - running it now
-// exhausts memory.
-TEST(FuzzRegressions, DISABLED_LeadingFlowEntryIsAYamlErrorNotAnEndlessLoop) {
+// core/src/yaml.cc now counts the documents first and stops at a cap.
+TEST(FuzzRegressions, LeadingFlowEntryIsAYamlErrorNotAnEndlessLoop) {
   // The last one: a quoted scalar left open, closed by a later quote, then ','.
   for (const char* text : {", a", "  , name: x", "a: b\n, c\n", "'\n  m: \"{{ x }} join(', ', @) }}\"\n"}) {
     auto out = compiler::compile_sources({{"comma.yaml", text}});

@@ -72,3 +72,11 @@ TEST(Yaml, SyntaxErrorNamesFileLineColumn) {
   ASSERT_FALSE(docs.ok());
   EXPECT_EQ(docs.err().message.rfind("bad.yaml:", 0), 0u) << docs.err().message;
 }
+
+TEST(Json, QuotedStringsAreAlwaysValidUtf8) {
+  std::string out;
+  json::append_quoted("ok \xc3\xa9 bad \xa6 cut \xe2\x82 sep \xe2\x80\xa8", out);
+  EXPECT_EQ(out, "\"ok \xc3\xa9 bad \\ufffd cut \\ufffd\\ufffd sep \\u2028\"");
+  auto back = json::parse(out);
+  ASSERT_TRUE(back.ok()) << back.err().message;
+}

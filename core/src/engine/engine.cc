@@ -455,6 +455,7 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
       items = std::move(wrapped);
     }
     if (items.size() > env_.max_foreach_elements) {
+      budget_hit_ = true;
       return rule_outcome{rule_status::error, "foreach list " + f.list + " has " + std::to_string(items.size()) +
                                                   " elements, over the limit of " +
                                                   std::to_string(env_.max_foreach_elements)};
@@ -659,6 +660,7 @@ rule_outcome evaluator::validate_foreach(const rule& r, const std::vector<foreac
       items = std::move(wrapped);
     }
     if (items.size() > env_.max_foreach_elements) {
+      budget_hit_ = true;
       return {rule_status::error, "foreach list " + f.list + " has " + std::to_string(items.size()) +
                                       " elements, over the limit of " + std::to_string(env_.max_foreach_elements)};
     }
