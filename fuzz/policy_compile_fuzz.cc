@@ -58,17 +58,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     policy_text = in.substr(0, sep);
     resource_text = in.substr(sep + 4);
   }
-  // Known finding, tests/compiler/fuzz_regressions_test.cc: a top-level ','
-  // sends yaml-cpp 0.7's LoadAll into an endless allocating loop. Skipped here
-  // (only that shape) so campaigns can look further until core/src/yaml.cc
-  // bounds the loop; remove then.
-  for (std::size_t at = 0; at < in.size();) {
-    std::size_t first = in.find_first_not_of(" \t\r", at);
-    if (first != std::string_view::npos && in[first] == ',') return 0;
-    std::size_t nl = in.find('\n', at);
-    if (nl == std::string_view::npos) break;
-    at = nl + 1;
-  }
   auto out = compiler::compile_sources({{"fuzz.yaml", std::string(policy_text)}});
   if (out.prog == nullptr && out.errors.empty()) fail("no program and no diagnostic", policy_text);
   for (const auto& d : out.errors) (void)d.to_string();
