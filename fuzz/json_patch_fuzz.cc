@@ -1,5 +1,7 @@
 // Fuzzes JSON patch parse/apply and the diff round trip: input is document JSON "\n~~\n" ops JSON.
-// Invariant: when the ops apply, diff(doc, result) re-applied to doc gives the same result (abort otherwise).
+// Invariants (abort otherwise): when the ops apply, diff(doc, result) re-applied to doc gives the same result;
+// apply_in_place gives that result too, and its `changed` flag is set whenever the result differs (and, for a
+// single op other than move, only then).
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -19,6 +21,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!ops.ok()) return 0;
   auto applied = json_patch::apply(*doc, *ops);
   if (!applied.ok()) return 0;
+
+  value in_place = *doc;
+  bool changed = false;
+  if (!json_patch::apply_in_place(in_place, *ops, &changed).ok() || !(in_place == *applied)) std::abort();
+  const bool differs = !(*applied == *doc);
+  if (differs && !changed) std::abort();
+  // A move between equal array elements changes nothing yet counts as a change.
+  if (ops->size() == 1 && (*ops)[0].op != "move" && changed != differs) std::abort();
 
   auto d = json_patch::diff(*doc, *applied);
   auto round = json_patch::apply(*doc, d);

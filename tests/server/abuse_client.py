@@ -8,6 +8,13 @@
                              opens N TCP connections that send nothing, then
                              one real HTTPS request while they are open;
                              reports how many connected and that status
+  connflood --port P --ca F --seconds S --threads T --body-file B
+                             T threads, each opening a new TLS connection per
+                             request (POST /validate, Connection: close) for S
+                             seconds, while as many threads open and drop bare
+                             TCP connections; counts every request sent and
+                             every answer by status, and lists any request
+                             that got no answer
 """
 import argparse
 import json
@@ -16,6 +23,8 @@ import resource
 import socket
 import ssl
 import sys
+import threading
+import time
 
 
 def tls_ctx(ca):
@@ -105,14 +114,81 @@ def mode_idle(args):
             "status_after": request_status(args.port, args.ca)}
 
 
+def one_request(port, ctx, body):
+    """One request on a fresh TLS connection; its status, or why none came."""
+    request = (b"POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+               b"Connection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                s.sendall(request)
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+    except Exception as e:  # noqa: BLE001 - a request without an answer is the finding
+        return None, repr(e)[:160]
+    line = data.split(b"\r\n", 1)[0].decode(errors="replace")
+    if not line.startswith("HTTP/1.1 "):
+        return None, "no status line: " + repr(data[:80])
+    return line.split()[1], None
+
+
+def mode_connflood(args):
+    with open(args.body_file, "rb") as f:
+        body = f.read()
+    ctx = tls_ctx(args.ca)
+    lock = threading.Lock()
+    out = {"sent": 0, "answered": 0, "statuses": {}, "unanswered": [], "bare_connections": 0}
+    deadline = time.monotonic() + args.seconds
+
+    def requester():
+        while time.monotonic() < deadline:
+            status, err = one_request(args.port, ctx, body)
+            with lock:
+                out["sent"] += 1
+                if status is None:
+                    out["unanswered"].append(err)
+                else:
+                    out["answered"] += 1
+                    out["statuses"][status] = out["statuses"].get(status, 0) + 1
+
+    def dropper():
+        n = 0
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", args.port), timeout=5).close()
+                n += 1
+            except OSError:
+                pass
+        with lock:
+            out["bare_connections"] += n
+
+    threads = [threading.Thread(target=requester) for _ in range(args.threads)]
+    threads += [threading.Thread(target=dropper) for _ in range(args.threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out["unanswered"] = out["unanswered"][:20]
+    out["after"] = request_status(args.port, args.ca)
+    return out
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["garbage", "idle"])
+    p.add_argument("mode", choices=["garbage", "idle", "connflood"])
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--ca", required=True)
     p.add_argument("--count", type=int, default=10000)
+    p.add_argument("--seconds", type=float, default=3)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--body-file")
     args = p.parse_args()
-    print(json.dumps({"garbage": mode_garbage, "idle": mode_idle}[args.mode](args)))
+    modes = {"garbage": mode_garbage, "idle": mode_idle, "connflood": mode_connflood}
+    print(json.dumps(modes[args.mode](args)))
     return 0
 
 

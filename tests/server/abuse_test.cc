@@ -1,7 +1,7 @@
 // Fault and abuse (issue 6 §4), against the real server in process (with the
 // echo test double as the engine, server_test_support.h): garbage before and
-// inside TLS, and 10,000 idle connections. After each, the server must still
-// answer, and memory must stay bounded. Slow headers, oversized bodies, the
+// inside TLS, 10,000 idle connections, and a connection flood. After each,
+// the server must still answer, and memory must stay bounded. Slow headers, oversized bodies, the
 // connection cap, reloads and SIGTERM under load are in server_http_test.cc
 // and server_reload_test.cc.
 #include <gtest/gtest.h>
@@ -117,6 +117,32 @@ TEST_F(abuse_test, TenThousandIdleConnectionsFitTheDeploymentMemoryLimit) {
   long grown = idle_connections(*this, 10'000);
   if (grown < 0) GTEST_SKIP() << "RLIMIT_NOFILE cannot be raised to 11024";
   EXPECT_LT(grown, 128 * 1024) << "RSS grew by " << grown << " KiB";
+}
+
+// New TLS connections as fast as the client can open them (one request
+// each), beside threads that open and drop bare TCP connections, with the
+// connection cap low enough to be hit: every request sent is answered, with
+// the review (200) or "too many connections" (503), none is lost.
+TEST_F(abuse_test, ConnectionFloodAnswersEveryRequest) {
+  auto cfg = files.config();
+  cfg.max_connections = 6;
+  running_server srv(cfg);
+  ASSERT_TRUE(srv.started());
+  write_file(files.dir.file("body.json"), admission_review("flood", "default"));
+  const std::size_t before = rss_kib();
+  value r = drive(srv.port(), "connflood", "--seconds 3 --threads 8 --body-file " + quote(files.dir.file("body.json")));
+  ASSERT_TRUE(r.is_object());
+  const std::string all = json::serialize(r);
+  EXPECT_EQ(json::serialize(r["unanswered"]), "[]") << all;
+  EXPECT_EQ(r["answered"].as_int(), r["sent"].as_int()) << all;
+  EXPECT_GE(r["sent"].as_int(), 50) << all;
+  EXPECT_GE(r["bare_connections"].as_int(), 50) << all;
+  const value& statuses = r["statuses"];
+  for (const auto& m : statuses.as_object()) EXPECT_TRUE(m.key == "200" || m.key == "503") << all;
+  EXPECT_EQ(r["after"].as_int(), 200) << all;
+  const long grown = static_cast<long>(rss_kib()) - static_cast<long>(before);
+  EXPECT_LT(grown, 64 * 1024) << "RSS grew by " << grown << " KiB";
+  std::printf("connection flood: %s, RSS grew by %ld KiB\n", all.c_str(), grown);
 }
 
 }  // namespace

@@ -289,6 +289,8 @@ TEST_F(binary_test, SigtermFailsReadinessThenDrains) {
   process p(dir, serve_args({}, "2"));
   auto [port, mport] = p.wait_listening();
   ASSERT_GT(port, 0) << p.err();
+  // clang 14 cannot capture a structured binding in a lambda.
+  const int metrics_port = mport;
   write_file(dir.file("body.json"), admission_review("drain", "default"));
   const std::string flood = python() + " " + quote(client_script()) + " flood --port " + std::to_string(port) + " --ca " +
                             quote(ca()) + " --body-file " + quote(dir.file("body.json")) + " --threads 4 --seconds 1.5 2>&1";
@@ -297,7 +299,7 @@ TEST_F(binary_test, SigtermFailsReadinessThenDrains) {
   const auto t0 = std::chrono::steady_clock::now();
   p.signal(SIGTERM);
   EXPECT_TRUE(eventually([&] {
-    return status_and_body(curl(0, "", "http://127.0.0.1:" + std::to_string(mport) + "/readyz")).first == 500;
+    return status_and_body(curl(0, "", "http://127.0.0.1:" + std::to_string(metrics_port) + "/readyz")).first == 500;
   }, std::chrono::milliseconds(1500)));
   auto r = json::parse(f.get().out);
   ASSERT_TRUE(r.ok());

@@ -137,7 +137,7 @@ class evaluator {
 
   // Mutation.
   result<bool> apply_psm(const value& overlay, std::string& skip_reason);
-  result<bool> apply_json6902(const value& text);
+  result<bool> apply_json6902(const value& text, bool in_place);
   result<value> foreach_elements(const foreach_block& f);
   result<rule_outcome> mutate_foreach(const std::vector<foreach_block>& list, int nesting);
 
@@ -166,7 +166,26 @@ class evaluator {
   std::size_t context_bytes_ = 0;
   /// Set when an error of the current rule came from a bound (steps, sizes).
   bool budget_hit_ = false;
+  /// Resource nodes merged over by foreach patchStrategicMerge elements so far.
+  std::size_t merge_work_ = 0;
 };
+
+/// Nodes in `v` (every value, containers included), stopping once past `limit`.
+std::size_t count_nodes(const value& v, std::size_t limit) {
+  std::size_t n = 1;
+  if (v.is_array()) {
+    for (const value& e : v.as_array()) {
+      if (n > limit) break;
+      n += count_nodes(e, limit - n);
+    }
+  } else if (v.is_object()) {
+    for (const member& m : v.as_object()) {
+      if (n > limit) break;
+      n += count_nodes(m.val, limit - n);
+    }
+  }
+  return n;
+}
 
 void evaluator::build_context() {
   deleting_ = req_.operation == "DELETE";
@@ -409,7 +428,9 @@ result<bool> evaluator::apply_psm(const value& overlay, std::string& skip_reason
   return true;
 }
 
-result<bool> evaluator::apply_json6902(const value& text) {
+// `in_place`: the caller keeps a copy to restore on error (a foreach rule
+// does, once for all its elements, so that many small patches stay linear).
+result<bool> evaluator::apply_json6902(const value& text, bool in_place) {
   value ops_doc;
   if (text.is_string()) {
     auto docs = yaml::parse_one(text.as_string(), "patchesJson6902");
@@ -421,6 +442,11 @@ result<bool> evaluator::apply_json6902(const value& text) {
   auto ops = json_patch::parse(ops_doc);
   if (!ops.ok()) return error::invalid("invalid patchesJson6902: " + ops.err().message);
   value& res = resource();
+  if (in_place) {
+    bool changed = false;
+    if (status st = json_patch::apply_in_place(res, *ops, &changed); !st.ok()) return std::move(st).err();
+    return changed;
+  }
   auto patched = json_patch::apply(res, *ops);
   if (!patched.ok()) return std::move(patched).err();
   if (*patched == res) return false;
@@ -471,6 +497,24 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
       return rule_outcome{rule_status::error, "failed to evaluate list " + f.list + ": " + elements.err().message};
     }
     value items = std::move(elements).value();
+    if (f.patch_strategic_merge) {
+      // Checked before any work: the cost is known up front.
+      std::size_t applied = 0;
+      for (const value& e : items.as_array()) applied += e.is_null() ? 0 : 1;
+      const std::size_t left = env_.max_foreach_merge_work - std::min(merge_work_, env_.max_foreach_merge_work);
+      const std::size_t nodes = count_nodes(resource(), env_.max_foreach_merge_work);
+      if (applied > 0 && (nodes > left || applied > left / nodes)) {
+        budget_hit_ = true;
+        const std::string size = nodes > env_.max_foreach_merge_work
+                                     ? "more than " + std::to_string(env_.max_foreach_merge_work)
+                                     : std::to_string(nodes);
+        return rule_outcome{rule_status::error, "foreach list " + f.list + ": patchStrategicMerge on " +
+                                                    std::to_string(applied) + " elements of a resource of " + size +
+                                                    " nodes exceeds the work limit of " +
+                                                    std::to_string(env_.max_foreach_merge_work) + " (elements x nodes)"};
+      }
+      merge_work_ += applied * nodes;
+    }
     bool descending = f.patch_strategic_merge.has_value();
     if (f.ord != foreach_block::order::unset) descending = f.ord == foreach_block::order::descending;
     const auto& arr = items.as_array();
@@ -521,7 +565,7 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
           restore_to(mark);
           return rule_outcome{rule_status::error, "variable substitution failed: " + error_text(text.err())};
         }
-        changed = apply_json6902(*text);
+        changed = apply_json6902(*text, /*in_place=*/true);
       }
       restore_to(mark);
       if (!changed.ok()) return rule_outcome{rule_status::error, "failed to patch resource: " + error_text(changed.err())};
@@ -539,8 +583,14 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
 
 rule_outcome evaluator::mutate_rule(const rule& r) {
   if (!r.mutate.foreach.empty()) {
+    // A rule that fails part way leaves the resource as it found it.
+    value before = resource();
     auto out = mutate_foreach(r.mutate.foreach, 0);
-    if (!out.ok()) return {rule_status::error, error_text(out.err())};
+    if (!out.ok()) {
+      resource() = std::move(before);
+      return {rule_status::error, error_text(out.err())};
+    }
+    if (out->status == rule_status::error || out->status == rule_status::fail) resource() = std::move(before);
     return *out;
   }
   if (r.mutate.patch_strategic_merge) {
@@ -555,7 +605,7 @@ rule_outcome evaluator::mutate_rule(const rule& r) {
   if (r.mutate.patches_json6902) {
     auto text = substitute(*r.mutate.patches_json6902);
     if (!text.ok()) return {rule_status::error, "variable substitution failed: " + error_text(text.err())};
-    auto changed = apply_json6902(*text);
+    auto changed = apply_json6902(*text, /*in_place=*/false);
     if (!changed.ok()) return {rule_status::error, "failed to patch resource: " + error_text(changed.err())};
     if (!*changed) return {rule_status::skip, "no patches applied"};
     return {rule_status::pass, ""};

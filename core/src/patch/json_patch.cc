@@ -235,6 +235,17 @@ bool is_proper_prefix(const std::vector<std::string>& a, const std::vector<std::
   return true;
 }
 
+/// Whether writing `v` at `toks` with add (or copy) changes `root`: an add
+/// into an array always inserts; otherwise only a missing or different value.
+bool add_changes(const value& root, const std::vector<std::string>& toks, const value& v) {
+  if (toks.empty()) return root != v;
+  const std::vector<std::string> parent_toks(toks.begin(), toks.end() - 1);
+  const value* parent = get(root, parent_toks);
+  if (parent != nullptr && parent->is_array()) return true;
+  const value* cur = get(root, toks);
+  return cur == nullptr || *cur != v;
+}
+
 }  // namespace
 
 result<std::vector<operation>> parse(const value& ops) {
@@ -280,18 +291,24 @@ result<std::vector<operation>> parse(const value& ops) {
   return out;
 }
 
-result<value> apply(const value& doc, const std::vector<operation>& ops) {
-  value out = doc;
+status apply_in_place(value& out, const std::vector<operation>& ops, bool* changed) {
+  bool touched = false;
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const operation& o = ops[i];
     auto toks = split_pointer(o.path);
     if (!toks.ok()) return error::invalid(describe(i, o) + ": " + toks.err().message);
     status st;
     if (o.op == "add") {
+      if (changed != nullptr && !touched) touched = add_changes(out, *toks, o.val);
       st = do_add(out, *toks, o.val, true);
     } else if (o.op == "remove") {
+      if (changed != nullptr && !touched) touched = get(out, *toks) != nullptr;
       st = do_remove(out, *toks, true);
     } else if (o.op == "replace") {
+      if (changed != nullptr && !touched) {
+        const value* cur = get(out, *toks);
+        touched = cur != nullptr && *cur != o.val;
+      }
       st = do_replace(out, *toks, o.val);
     } else if (o.op == "move" || o.op == "copy") {
       auto from = split_pointer(o.from);
@@ -304,9 +321,11 @@ result<value> apply(const value& doc, const std::vector<operation>& ops) {
           return error::invalid(describe(i, o) + ": cannot move \"" + o.from + "\" into its own child");
         }
         value moved = *src;
+        touched = true;
         st = do_remove(out, *from, false);
         if (st.ok()) st = do_add(out, *toks, std::move(moved), false);
       } else {
+        if (changed != nullptr && !touched) touched = add_changes(out, *toks, *src);
         st = do_add(out, *toks, *src, false);
       }
     } else if (o.op == "test") {
@@ -319,6 +338,13 @@ result<value> apply(const value& doc, const std::vector<operation>& ops) {
     }
     if (!st.ok()) return error{st.err().code, describe(i, o) + ": " + st.err().message};
   }
+  if (changed != nullptr) *changed = touched;
+  return status{};
+}
+
+result<value> apply(const value& doc, const std::vector<operation>& ops) {
+  value out = doc;
+  if (status st = apply_in_place(out, ops, nullptr); !st.ok()) return std::move(st).err();
   return out;
 }
 

@@ -86,6 +86,11 @@ struct engine_environment {
   std::size_t max_jmespath_steps = 1'000'000;
   std::size_t max_context_bytes = 2 << 20;
   std::size_t max_foreach_elements = 10'000;
+  /// A foreach patchStrategicMerge walks the whole resource once per element,
+  /// so its cost is elements x resource nodes; this caps that product per
+  /// review (about a second of CPU), which the element cap alone does not:
+  /// 10,000 containers would otherwise take minutes.
+  std::size_t max_foreach_merge_work = 4'000'000;
   /// Fill policy_response::patched after each mutate policy (the CLI and
   /// `kyverno test` need it; admission does not, and skips the copies).
   bool record_patched = true;

@@ -38,6 +38,12 @@ result<std::vector<operation>> parse(const value& ops);
 /// missing path is a no-op, `add` creates missing parent containers. The error names the op index and path.
 result<value> apply(const value& doc, const std::vector<operation>& ops);
 
+/// The same, on `doc` itself: no copy, which is what makes a foreach of many small patches linear. On error
+/// `doc` holds the ops before the failing one; callers that need all-or-nothing keep their own copy.
+/// `changed`, when given, is set to whether some op altered `doc` (an add into an array always does; an add
+/// or replace with an equal value does not), at the cost of comparing each written value once.
+status apply_in_place(value& doc, const std::vector<operation>& ops, bool* changed);
+
 /// RFC 6902 diff: apply(before, diff(before, after)) == after. Objects are walked in stored member order,
 /// arrays are compared by index (like CreatePatch: removes from the tail, then per-index diffs, then adds).
 std::vector<operation> diff(const value& before, const value& after);
