@@ -5,6 +5,8 @@
 // There are no timing assertions: a missing bound shows up as a ctest timeout.
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <string>
 #include <vector>
 
@@ -115,6 +117,8 @@ struct bound_case {
   value object;
   const char* expected_message;  ///< substring of the denial message
 };
+// gtest prints a parameter as raw bytes unless told how.
+void PrintTo(const bound_case& c, std::ostream* os) { *os << c.name; }
 
 class Bound : public ::testing::TestWithParam<bound_case> {};
 
@@ -297,6 +301,8 @@ struct malformed_case {
   std::string body;
   const char* expected_message;
 };
+// gtest prints a parameter as raw bytes unless told how.
+void PrintTo(const malformed_case& c, std::ostream* os) { *os << c.name; }
 
 class Malformed : public ::testing::TestWithParam<malformed_case> {};
 
@@ -341,6 +347,8 @@ struct initdata_case {
   std::string annotation;
   const char* expected_error;
 };
+// gtest prints a parameter as raw bytes unless told how.
+void PrintTo(const initdata_case& c, std::ostream* os) { *os << c.name; }
 
 class InitdataBound : public ::testing::TestWithParam<initdata_case> {};
 

@@ -2,6 +2,8 @@
 // budgets, syntax errors and the AST dump.
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <set>
 
 #include "coco-admit/core/jmespath.h"
@@ -44,6 +46,8 @@ struct ok_case {
   const char* expr;
   const char* want;  // JSON
 };
+// gtest prints a parameter as raw bytes unless told how.
+void PrintTo(const ok_case& c, std::ostream* os) { *os << c.expr; }
 
 class Ok : public testing::TestWithParam<ok_case> {};
 
@@ -198,6 +202,8 @@ struct err_case {
   error_class want;
   const char* message_part;
 };
+// gtest prints a parameter as raw bytes unless told how.
+void PrintTo(const err_case& c, std::ostream* os) { *os << c.expr; }
 
 class Err : public testing::TestWithParam<err_case> {};
 

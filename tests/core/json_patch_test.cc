@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -29,6 +31,8 @@ struct apply_case {
   const char* patch;
   const char* expected;  // compact JSON, or "ERROR:<substring>"
 };
+// gtest prints a parameter as raw bytes unless told how.
+void PrintTo(const apply_case& c, std::ostream* os) { *os << c.name; }
 
 const apply_case kApplyCases[] = {
     // RFC 6902 appendix A

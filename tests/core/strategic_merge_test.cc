@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <string>
 
 #include "coco-admit/core/json.h"
@@ -46,6 +48,8 @@ struct merge_case {
   const char* overlay;
   const char* expected;  // compact JSON, compared byte-for-byte (order matters)
 };
+// gtest prints a parameter as raw bytes unless told how.
+void PrintTo(const merge_case& c, std::ostream* os) { *os << c.name; }
 
 const merge_case kMergeCases[] = {
     {"inject_sidecar_deployment_prepends",  // POL other/inject-sidecar-deployment
@@ -212,6 +216,8 @@ struct pre_case {
   const char* overlay;
   const char* expected;  // preprocessed overlay, or "SKIP"
 };
+// gtest prints a parameter as raw bytes unless told how.
+void PrintTo(const pre_case& c, std::ostream* os) { *os << c.name; }
 
 const pre_case kPreCases[] = {
     {"add_if_not_present_absent_parent",

@@ -2,6 +2,8 @@
 // tests/data/kyverno-test/ and we check its exit code, its last line (the
 // summary) and a few lines of its report.
 #include <gtest/gtest.h>
+
+#include <ostream>
 #include <sys/wait.h>
 
 #include <array>
@@ -45,6 +47,8 @@ struct test_case {
   std::string summary;                ///< expected last line; empty: not checked
   std::vector<std::string> contains;  ///< substrings of the whole output
 };
+// gtest prints a parameter as raw bytes unless told how.
+void PrintTo(const test_case& c, std::ostream* os) { *os << c.name; }
 
 class TestCommand : public ::testing::TestWithParam<test_case> {};
 
