@@ -301,7 +301,6 @@ struct malformed_case {
   std::string body;
   const char* expected_message;
 };
-// gtest prints a parameter as raw bytes unless told how.
 void PrintTo(const malformed_case& c, std::ostream* os) { *os << c.name; }
 
 class Malformed : public ::testing::TestWithParam<malformed_case> {};
@@ -347,7 +346,6 @@ struct initdata_case {
   std::string annotation;
   const char* expected_error;
 };
-// gtest prints a parameter as raw bytes unless told how.
 void PrintTo(const initdata_case& c, std::ostream* os) { *os << c.name; }
 
 class InitdataBound : public ::testing::TestWithParam<initdata_case> {};

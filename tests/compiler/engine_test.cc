@@ -235,6 +235,42 @@ spec:
   }
 }
 
+// A foreach whose third element fails (a JSON patch `test`, or a merge of a
+// map into a string) is an error for the whole rule, and the elements
+// already applied are undone: the next rule sees the resource unchanged.
+TEST(Engine, ForeachRuleThatFailsPartWayLeavesTheResourceUnchanged) {
+  for (const char* body : {R"(
+        patchesJson6902: |-
+          - {op: test, path: /spec/containers/{{elementIndex}}/name, value: "{{ element.name == 'c2' && 'x' || element.name }}"}
+          - {op: add, path: /metadata/labels/{{element.name}}, value: seen})",
+                           R"(
+        patchStrategicMerge:
+          metadata:
+            labels: "{{ element.name == 'c2' && 'not-a-map' || `{\"seen\": \"yes\"}` }}")"}) {
+    auto prog = compile(std::string(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: partial}
+spec:
+  rules:
+  - name: each
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      foreach:
+      - list: request.object.spec.containers)") + body + "\n");
+    value p = doc(pod);
+    value c = p["spec"]["containers"].as_array()[0];
+    for (const char* name : {"c1", "c2", "c3"}) {
+      c["name"] = name;
+      p["spec"]["containers"].push_back(c);
+    }
+    auto r = engine::mutate(*prog, engine_request::from_object(p), {});
+    ASSERT_NE(find_rule(r, "each"), nullptr) << body;
+    EXPECT_EQ(find_rule(r, "each")->status, rule_status::error) << body << find_rule(r, "each")->message;
+    EXPECT_EQ(r.resource, p) << body << json::serialize(r.resource);
+  }
+}
+
 TEST(Engine, AutogenRulesCoverDeployments) {
   auto prog = compile(R"(
 apiVersion: kyverno.io/v1

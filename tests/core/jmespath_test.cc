@@ -202,7 +202,6 @@ struct err_case {
   error_class want;
   const char* message_part;
 };
-// gtest prints a parameter as raw bytes unless told how.
 void PrintTo(const err_case& c, std::ostream* os) { *os << c.expr; }
 
 class Err : public testing::TestWithParam<err_case> {};

@@ -216,7 +216,6 @@ struct pre_case {
   const char* overlay;
   const char* expected;  // preprocessed overlay, or "SKIP"
 };
-// gtest prints a parameter as raw bytes unless told how.
 void PrintTo(const pre_case& c, std::ostream* os) { *os << c.name; }
 
 const pre_case kPreCases[] = {

@@ -156,8 +156,15 @@ TEST_F(reload_test, CertificatesRotateWhileRequestsFlow) {
   EXPECT_NE(ready.find("[+]tls-certificate ok (serving the previous certificate; last reload failed:"), std::string::npos) << ready;
   EXPECT_NE(ready.find("does not match"), std::string::npos) << ready;
 
+  // So is a certificate that is not PEM at all, and a truncated key.
+  kubelet_publish(tls_dir, {{"tls.crt", "not a certificate\n"}, {"tls.key", cert2.key_pem.substr(0, 100)}}, 3);
+  EXPECT_TRUE(eventually([&] {
+    return get(mport, "/metrics").find(R"(coco_admit_reloads_total{kind="certificate",result="failure"} 2)") != std::string::npos;
+  }));
+  EXPECT_TRUE(same_cert(peer_cert(srv.port()), cert1.cert_pem));
+
   // The matching pair is taken; new connections see it.
-  kubelet_publish(tls_dir, {{"tls.crt", cert2.cert_pem}, {"tls.key", cert2.key_pem}}, 3);
+  kubelet_publish(tls_dir, {{"tls.crt", cert2.cert_pem}, {"tls.key", cert2.key_pem}}, 4);
   EXPECT_TRUE(eventually([&] { return same_cert(peer_cert(srv.port()), cert2.cert_pem); }));
   EXPECT_EQ(get(mport, "/readyz?verbose").find("last reload failed"), std::string::npos);
 

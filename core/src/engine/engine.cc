@@ -7,6 +7,7 @@
 #include "coco-admit/core/engine.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "coco-admit/core/conditions.h"
 #include "coco-admit/core/json.h"
@@ -137,7 +138,7 @@ class evaluator {
 
   // Mutation.
   result<bool> apply_psm(const value& overlay, std::string& skip_reason);
-  result<bool> apply_json6902(const value& text, bool in_place);
+  result<bool> apply_json6902(const value& text);
   result<value> foreach_elements(const foreach_block& f);
   result<rule_outcome> mutate_foreach(const std::vector<foreach_block>& list, int nesting);
 
@@ -168,6 +169,10 @@ class evaluator {
   bool budget_hit_ = false;
   /// Resource nodes merged over by foreach patchStrategicMerge elements so far.
   std::size_t merge_work_ = 0;
+  /// While a foreach mutate rule runs: the resource as the rule found it,
+  /// kept by the first element that changes it, put back if the rule errors.
+  bool in_foreach_rule_ = false;
+  std::optional<value> foreach_backup_;
 };
 
 /// Nodes in `v` (every value, containers included), stopping once past `limit`.
@@ -424,13 +429,12 @@ result<bool> evaluator::apply_psm(const value& overlay, std::string& skip_reason
   auto merged = strategic_merge::merge(res, pre->overlay);
   if (!merged.ok()) return std::move(merged).err();
   if (*merged == res) return false;
+  if (in_foreach_rule_ && !foreach_backup_) foreach_backup_ = std::move(res);
   res = std::move(merged).value();
   return true;
 }
 
-// `in_place`: the caller keeps a copy to restore on error (a foreach rule
-// does, once for all its elements, so that many small patches stay linear).
-result<bool> evaluator::apply_json6902(const value& text, bool in_place) {
+result<bool> evaluator::apply_json6902(const value& text) {
   value ops_doc;
   if (text.is_string()) {
     auto docs = yaml::parse_one(text.as_string(), "patchesJson6902");
@@ -442,7 +446,10 @@ result<bool> evaluator::apply_json6902(const value& text, bool in_place) {
   auto ops = json_patch::parse(ops_doc);
   if (!ops.ok()) return error::invalid("invalid patchesJson6902: " + ops.err().message);
   value& res = resource();
-  if (in_place) {
+  if (in_foreach_rule_) {
+    // In place, so that a foreach of many small patches stays linear; the
+    // rule's one copy restores the resource if a later element errors.
+    if (!foreach_backup_) foreach_backup_ = res;
     bool changed = false;
     if (status st = json_patch::apply_in_place(res, *ops, &changed); !st.ok()) return std::move(st).err();
     return changed;
@@ -565,7 +572,7 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
           restore_to(mark);
           return rule_outcome{rule_status::error, "variable substitution failed: " + error_text(text.err())};
         }
-        changed = apply_json6902(*text, /*in_place=*/true);
+        changed = apply_json6902(*text);
       }
       restore_to(mark);
       if (!changed.ok()) return rule_outcome{rule_status::error, "failed to patch resource: " + error_text(changed.err())};
@@ -584,13 +591,14 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
 rule_outcome evaluator::mutate_rule(const rule& r) {
   if (!r.mutate.foreach.empty()) {
     // A rule that fails part way leaves the resource as it found it.
-    value before = resource();
+    in_foreach_rule_ = true;
+    foreach_backup_.reset();
     auto out = mutate_foreach(r.mutate.foreach, 0);
-    if (!out.ok()) {
-      resource() = std::move(before);
-      return {rule_status::error, error_text(out.err())};
-    }
-    if (out->status == rule_status::error || out->status == rule_status::fail) resource() = std::move(before);
+    in_foreach_rule_ = false;
+    const bool failed = !out.ok() || out->status == rule_status::error || out->status == rule_status::fail;
+    if (failed && foreach_backup_) resource() = std::move(*foreach_backup_);
+    foreach_backup_.reset();
+    if (!out.ok()) return {rule_status::error, error_text(out.err())};
     return *out;
   }
   if (r.mutate.patch_strategic_merge) {
@@ -605,7 +613,7 @@ rule_outcome evaluator::mutate_rule(const rule& r) {
   if (r.mutate.patches_json6902) {
     auto text = substitute(*r.mutate.patches_json6902);
     if (!text.ok()) return {rule_status::error, "variable substitution failed: " + error_text(text.err())};
-    auto changed = apply_json6902(*text, /*in_place=*/false);
+    auto changed = apply_json6902(*text);
     if (!changed.ok()) return {rule_status::error, "failed to patch resource: " + error_text(changed.err())};
     if (!*changed) return {rule_status::skip, "no patches applied"};
     return {rule_status::pass, ""};
