@@ -20,7 +20,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -64,7 +66,7 @@ exchanged exchange(int port, std::string_view request) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) broken("connect() failed", "");
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) broken("connect() failed", std::strerror(errno));
   exchanged in;
   std::size_t sent = 0;
   bool write_open = true;
@@ -94,6 +96,10 @@ exchanged exchange(int port, std::string_view request) {
       in.response.append(buf, static_cast<std::size_t>(n));
     }
   }
+  // Close with a reset: hundreds of connections a second would otherwise
+  // fill the loopback's ephemeral ports with TIME_WAIT within a minute.
+  const linger reset{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
   ::close(fd);
   return in;
 }

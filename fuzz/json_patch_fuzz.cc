@@ -34,6 +34,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto round = json_patch::apply(*doc, d);
   if (!round.ok() || !(*round == *applied)) std::abort();
   auto wire = json::parse(json_patch::serialize(d));
+  // An add may create parents up to 512 levels deep, past what json::parse
+  // accepts (json::max_depth); that refusal is the parser's bound, not a bug.
+  if (!wire.ok() && wire.err().message.find("nesting deeper than") != std::string::npos) return 0;
   if (!wire.ok()) std::abort();
   auto reparsed = json_patch::parse(*wire);
   if (!reparsed.ok() || reparsed->size() != d.size()) std::abort();

@@ -834,6 +834,7 @@ engine_response evaluator::run(rule_type type) {
   engine_response out;
   request_facts facts;
   build_facts(facts);
+  bool facts_stale = false;
   const std::vector<rule_ref>& candidates = prog_.selector.candidates(req_.operation, req_.kind, facts.ns);
   std::size_t i = 0;
   while (i < candidates.size()) {
@@ -849,7 +850,10 @@ engine_response evaluator::run(rule_type type) {
       for (std::size_t k = i; k < end; ++k) {
         const rule& r = p.rules[candidates[k].rule];
         if (r.type != type) continue;
-        build_facts(facts);  // a previous rule may have changed labels or names
+        if (facts_stale) {
+          build_facts(facts);  // a mutate rule may have changed labels or names
+          facts_stale = false;
+        }
         if (!rule_matches(r, facts)) continue;
         if (type == rule_type::mutate && env_.drop_failed_ignore_policies && p.on_error == failure_policy::ignore &&
             !before) {
@@ -857,6 +861,8 @@ engine_response evaluator::run(rule_type type) {
         }
         budget_hit_ = false;
         rule_outcome o = run_rule(p, r);
+        // The facts point into the resource, which a mutate rule may replace.
+        if (type == rule_type::mutate) facts_stale = true;
         if (o.status == rule_status::pass && type == rule_type::mutate) pr.changed = true;
         pr.rules.push_back(rule_response{r.name, r.type, o.status, std::move(o.message),
                                          o.status == rule_status::error && budget_hit_});
@@ -867,6 +873,7 @@ engine_response evaluator::run(rule_type type) {
                               [](const rule_response& rr) { return rr.status == rule_status::error; });
     if (failed && before && p.on_error == failure_policy::ignore) {
       resource() = std::move(*before);  // the webhook drops an Ignore policy's patches on error
+      facts_stale = true;
       pr.changed = false;
     }
     if (!pr.rules.empty()) {
