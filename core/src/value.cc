@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "coco-admit/core/member_index.h"
+
 namespace coco_admit {
 
 const value* value::find(std::string_view key) const noexcept {
@@ -72,8 +74,10 @@ bool operator==(const value& a, const value& b) noexcept {
       for (; i < ao.size() && ao[i].key == bo[i].key; ++i) {
         if (!(ao[i].val == bo[i].val)) return false;
       }
+      if (i == ao.size()) return true;
+      const member_index in_b(&b);
       for (; i < ao.size(); ++i) {
-        const value* other = b.find(ao[i].key);
+        const value* other = in_b.find(ao[i].key);
         if (other == nullptr || !(ao[i].val == *other)) return false;
       }
       return true;

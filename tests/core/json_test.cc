@@ -80,3 +80,33 @@ TEST(Json, QuotedStringsAreAlwaysValidUtf8) {
   auto back = json::parse(out);
   ASSERT_TRUE(back.ok()) << back.err().message;
 }
+
+// Go's encoding/json keeps the last of duplicate keys; the member stays where
+// the key first appeared. Small objects are scanned, large ones hashed: both
+// must agree.
+TEST(Json, DuplicateKeysLastOneWinsInSmallAndLargeObjects) {
+  for (int size : {3, 40, 5000}) {
+    std::string text = "{";
+    for (int i = 0; i < size; ++i) text += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+    text += "\"k1\":\"again\"}";
+    auto v = json::parse(text);
+    ASSERT_TRUE(v.ok()) << size;
+    ASSERT_EQ(v->size(), static_cast<std::size_t>(size)) << size;
+    EXPECT_EQ(v->as_object()[1].key, "k1");
+    EXPECT_EQ(v->as_object()[1].val.as_string(), "again") << size;
+    EXPECT_EQ(v->as_object()[2].val.as_int(), 2) << size;
+  }
+}
+
+// Past member_index::linear_limit keys, == looks keys up through a hash
+// index once the orders diverge; the verdict must not change.
+TEST(Json, EqualityOfLargeObjectsInAnotherOrder) {
+  value a = value::object(), b = value::object();
+  for (int i = 0; i < 1000; ++i) a.as_object().push_back(member{"k" + std::to_string(i), value(i)});
+  for (int i = 999; i >= 0; --i) b.as_object().push_back(member{"k" + std::to_string(i), value(i)});
+  EXPECT_TRUE(a == b);
+  b.as_object()[0].val = value("changed");
+  EXPECT_FALSE(a == b);
+  b.as_object()[0] = member{"other", value(999)};
+  EXPECT_FALSE(a == b);
+}

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/member_index.h"
 
 namespace coco_admit::json_patch {
 namespace {
@@ -360,9 +361,11 @@ void diff_into(const value& a, const value& b, const std::string& path, std::vec
     return;
   }
   if (a.is_object() && b.is_object()) {
+    const member_index in_a(&a), in_b(&b);
     for (const member& m : a.as_object()) {
+      const value* other = in_b.find(m.key);
+      if (other != nullptr && *other == m.val) continue;
       const std::string child = path + "/" + json::escape_pointer_token(m.key);
-      const value* other = b.find(m.key);
       if (other == nullptr) {
         out.push_back(operation{"remove", child, {}, {}, false});
       } else {
@@ -370,7 +373,7 @@ void diff_into(const value& a, const value& b, const std::string& path, std::vec
       }
     }
     for (const member& m : b.as_object()) {
-      if (a.find(m.key) == nullptr) {
+      if (in_a.find(m.key) == nullptr) {
         out.push_back(operation{"add", path + "/" + json::escape_pointer_token(m.key), {}, m.val, true});
       }
     }

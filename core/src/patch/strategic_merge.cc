@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/member_index.h"
 
 namespace coco_admit::strategic_merge {
 namespace {
@@ -346,11 +347,12 @@ result<maybe> merger::map(const value* dest, const value* origin, const char* sc
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
 
+  const member_index in_base(base), in_other(other);
   std::vector<std::pair<std::string_view, maybe>> merged;
   merged.reserve(names.size());
   for (std::string_view name : names) {
-    const value* d = base->find(name);
-    const value* o = other != nullptr ? other->find(name) : nullptr;
+    const value* d = in_base.find(name);
+    const value* o = in_other.find(name);
     // Fast path: a subtree the overlay does not touch merges to itself unless
     // it holds nulls (which the walk drops), so skip the schema walk.
     if (o == nullptr && d != nullptr && !base_is_origin && !contains_null(*d)) {
@@ -391,7 +393,7 @@ result<maybe> merger::map(const value* dest, const value* origin, const char* sc
     v->reset();
   }
   for (auto& [name, v] : merged) {
-    if (!v.has_value() || v->is_null() || base->find(name) != nullptr) continue;
+    if (!v.has_value() || v->is_null() || in_base.find(name) != nullptr) continue;
     obj.push_back(member{std::string(name), std::move(*v)});
   }
   return maybe{std::move(out)};
