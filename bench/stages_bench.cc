@@ -126,8 +126,10 @@ void BM_stage_select(benchmark::State& state) {
   const program& p = **prog;
   cluster_state cluster = make_cluster();
   request_facts facts = facts_for(reference_pod(), cluster);
+  std::vector<rule_ref> scratch;
+  const selection_keys keys{"CREATE", "Pod", facts.ns, facts.name, facts.labels, facts.annotations};
   auto select = [&] {
-    const std::vector<rule_ref>& candidates = p.selector.candidates("CREATE", "Pod", facts.ns);
+    std::span<const rule_ref> candidates = p.selector.select(keys, scratch);
     std::size_t matched = 0;
     for (rule_ref ref : candidates) {
       const policy& pol = p.policies[ref.policy];
@@ -145,7 +147,7 @@ void BM_stage_select(benchmark::State& state) {
   }
   for (auto _ : state) benchmark::DoNotOptimize(select());
   state.SetItemsProcessed(state.iterations());
-  state.counters["candidates"] = static_cast<double>(p.selector.candidates("CREATE", "Pod", facts.ns).size());
+  state.counters["candidates"] = static_cast<double>(p.selector.select(keys, scratch).size());
   state.counters["rules"] = static_cast<double>(p.rule_count());
 }
 BENCHMARK(BM_stage_select)->ArgName("extra")->Arg(0)->Arg(100)->Arg(1000);

@@ -141,12 +141,29 @@ std::string dump(const program& prog) {
     for (std::size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + std::to_string(v[i].policy) + "." + std::to_string(v[i].rule);
     return s;
   };
+  // One line per list: "<op> <kind> ns=<ns> [name=|label=|annotation=<key>] -> refs".
+  auto object_level = [&](const std::string& prefix, const rule_selector::by_object& o) {
+    auto keyed = [&](const char* what, const std::unordered_map<std::string, std::vector<rule_ref>>& map) {
+      std::vector<std::string> keys;
+      for (const auto& [k, _] : map) keys.push_back(k);
+      std::sort(keys.begin(), keys.end());
+      for (const auto& k : keys) {
+        std::string shown = k;
+        std::replace(shown.begin(), shown.end(), '\0', '=');
+        out << "  " << prefix << " " << what << "=" << shown << " -> " << refs(map.at(k)) << "\n";
+      }
+    };
+    keyed("name", o.by_name);
+    keyed("label", o.by_label);
+    keyed("annotation", o.by_annotation);
+    out << "  " << prefix << " -> " << refs(o.unkeyed) << "\n";
+  };
   auto leaf = [&](const std::string& prefix, const rule_selector::by_namespace& n) {
     std::vector<std::string> names;
     for (const auto& [ns, _] : n.exact) names.push_back(ns);
     std::sort(names.begin(), names.end());
-    for (const auto& ns : names) out << "  " << prefix << " ns=" << ns << " -> " << refs(n.exact.at(ns)) << "\n";
-    out << "  " << prefix << " ns=* -> " << refs(n.any_namespace) << "\n";
+    for (const auto& ns : names) object_level(prefix + " ns=" + ns, n.exact.at(ns));
+    object_level(prefix + " ns=*", n.any_namespace);
   };
   for (const auto& [op, bk] : prog.selector.by_operation) {
     std::vector<std::string> kinds;

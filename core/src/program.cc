@@ -21,7 +21,7 @@ std::size_t program::rule_count() const {
   return n;
 }
 
-const std::vector<rule_ref>& rule_selector::by_namespace::lookup(std::string_view ns) const {
+const rule_selector::by_object& rule_selector::by_namespace::lookup(std::string_view ns) const {
   if (!exact.empty()) {
     auto it = exact.find(std::string(ns));
     if (it != exact.end()) return it->second;
@@ -29,13 +29,53 @@ const std::vector<rule_ref>& rule_selector::by_namespace::lookup(std::string_vie
   return any_namespace;
 }
 
-const std::vector<rule_ref>& rule_selector::candidates(std::string_view operation, std::string_view kind,
-                                                       std::string_view ns) const {
-  static const std::vector<rule_ref> none;
-  auto op = by_operation.find(std::string(operation));
-  if (op == by_operation.end()) return none;
-  auto k = op->second.exact.find(std::string(kind));
-  return (k != op->second.exact.end() ? k->second : op->second.any_kind).lookup(ns);
+namespace {
+
+std::string pair_key(std::string_view k, std::string_view v) {
+  std::string out;
+  out.reserve(k.size() + 1 + v.size());
+  out.append(k);
+  out.push_back('\0');
+  out.append(v);
+  return out;
+}
+
+}  // namespace
+
+std::span<const rule_ref> rule_selector::select(const selection_keys& k, std::vector<rule_ref>& scratch) const {
+  auto op = by_operation.find(std::string(k.operation));
+  if (op == by_operation.end()) return {};
+  auto kind = op->second.exact.find(std::string(k.kind));
+  const by_object& leaf = (kind != op->second.exact.end() ? kind->second : op->second.any_kind).lookup(k.ns);
+  if (leaf.by_name.empty() && leaf.by_label.empty() && leaf.by_annotation.empty()) return leaf.unkeyed;
+
+  // The lists this object picks; usually none besides `unkeyed`.
+  const std::vector<rule_ref>* picked[64];
+  std::size_t n = 0;
+  std::vector<const std::vector<rule_ref>*> more;  // past 64 lists (objects with very many labels)
+  auto pick = [&](const std::unordered_map<std::string, std::vector<rule_ref>>& map, const std::string& key) {
+    auto it = map.find(key);
+    if (it == map.end()) return;
+    if (n < 64) picked[n++] = &it->second;
+    else more.push_back(&it->second);
+  };
+  if (!leaf.by_name.empty()) pick(leaf.by_name, std::string(k.name));
+  auto pick_pairs = [&](const std::unordered_map<std::string, std::vector<rule_ref>>& map, const value* obj) {
+    if (map.empty() || obj == nullptr || !obj->is_object()) return;
+    for (const member& m : obj->as_object()) {
+      if (m.val.is_string()) pick(map, pair_key(m.key, m.val.as_string()));
+    }
+  };
+  pick_pairs(leaf.by_label, k.labels);
+  pick_pairs(leaf.by_annotation, k.annotations);
+  if (n == 0) return leaf.unkeyed;
+  scratch.assign(leaf.unkeyed.begin(), leaf.unkeyed.end());
+  for (std::size_t i = 0; i < n; ++i) scratch.insert(scratch.end(), picked[i]->begin(), picked[i]->end());
+  for (const auto* list : more) scratch.insert(scratch.end(), list->begin(), list->end());
+  // A rule may sit under several keys (one per match filter).
+  std::sort(scratch.begin(), scratch.end());
+  scratch.erase(std::unique(scratch.begin(), scratch.end()), scratch.end());
+  return scratch;
 }
 
 namespace {
@@ -49,7 +89,39 @@ struct rule_keys {
   std::set<std::string> kinds;
   bool any_namespace = false;
   std::set<std::string> namespaces;
+  // The object keys, one of which the object must carry for the rule to
+  // match; `unkeyed` when some filter needs none of them.
+  bool unkeyed = false;
+  std::set<std::string> names;
+  std::set<std::string> labels;       ///< "k\0v"
+  std::set<std::string> annotations;  ///< "k\0v"
 };
+
+// Adds the keys one filter needs (name, else a label pair, else an
+// annotation pair); false when it needs none that can be hashed.
+bool object_keys_of(const resource_filter& f, rule_keys& k) {
+  if (!f.names.empty() && std::none_of(f.names.begin(), f.names.end(), [](const std::string& n) {
+        return wildcard::has_wildcards(n);
+      })) {
+    k.names.insert(f.names.begin(), f.names.end());
+    return true;
+  }
+  if (f.selector) {
+    for (const auto& [lk, lv] : f.selector->match_labels) {
+      if (!wildcard::has_wildcards(lk) && !wildcard::has_wildcards(lv)) {
+        k.labels.insert(pair_key(lk, lv));
+        return true;
+      }
+    }
+  }
+  for (const auto& [ak, av] : f.annotations) {
+    if (!wildcard::has_wildcards(ak) && !wildcard::has_wildcards(av)) {
+      k.annotations.insert(pair_key(ak, av));
+      return true;
+    }
+  }
+  return false;
+}
 
 rule_keys keys_of(const rule& r) {
   rule_keys k;
@@ -68,25 +140,62 @@ rule_keys keys_of(const rule& r) {
       else k.namespaces.insert(ns);
     }
   }
+  // `all`: every filter must match, so one filter's keys are enough; `any`:
+  // each filter must bring keys, or the rule is unkeyed.
+  if (r.match.how == match_block::mode::all) {
+    k.unkeyed = true;
+    for (const auto& f : r.match.filters) {
+      rule_keys one;
+      if (object_keys_of(f, one)) {
+        k.names = std::move(one.names);
+        k.labels = std::move(one.labels);
+        k.annotations = std::move(one.annotations);
+        k.unkeyed = false;
+        break;
+      }
+    }
+  } else {
+    for (const auto& f : r.match.filters) {
+      if (!object_keys_of(f, k)) k.unkeyed = true;
+    }
+  }
+  if (k.unkeyed) {
+    k.names.clear();
+    k.labels.clear();
+    k.annotations.clear();
+  }
   return k;
 }
 
-}  // namespace
-
-namespace {
+// Fills one namespace leaf's object level from the rules that reach it.
+void fill_object(rule_selector::by_object& leaf, const std::vector<const std::pair<rule_ref, rule_keys>*>& rules) {
+  for (const auto* r : rules) {
+    const rule_keys& k = r->second;
+    if (k.unkeyed) {
+      leaf.unkeyed.push_back(r->first);
+      continue;
+    }
+    for (const auto& n : k.names) leaf.by_name[n].push_back(r->first);
+    for (const auto& l : k.labels) leaf.by_label[l].push_back(r->first);
+    for (const auto& a : k.annotations) leaf.by_annotation[a].push_back(r->first);
+  }
+}
 
 // Fills one (operation, kind) leaf from the rules that reach it.
 void fill_namespaces(rule_selector::by_namespace& leaf, const std::vector<const std::pair<rule_ref, rule_keys>*>& rules) {
   std::set<std::string> names;
+  std::vector<const std::pair<rule_ref, rule_keys>*> reach;
   for (const auto* r : rules) {
-    if (r->second.any_namespace) leaf.any_namespace.push_back(r->first);
+    if (r->second.any_namespace) reach.push_back(r);
     else names.insert(r->second.namespaces.begin(), r->second.namespaces.end());
   }
+  fill_object(leaf.any_namespace, reach);
   for (const auto& ns : names) {
-    std::vector<rule_ref>& list = leaf.exact[ns];
+    reach.clear();
     for (const auto* r : rules) {
-      if (r->second.any_namespace || r->second.namespaces.count(ns) > 0) list.push_back(r->first);
+      if (r->second.any_namespace || r->second.namespaces.count(ns) > 0) reach.push_back(r);
     }
+    fill_object(leaf.exact[ns], reach);
   }
 }
 

@@ -536,9 +536,10 @@ spec:
     match: {any: [{resources: {kinds: [Pod]}}]}
     validate: {deny: {}}
 )");
-  EXPECT_EQ(prog->selector.candidates("CREATE", "Pod", "ns-a").size(), 2u);
-  EXPECT_EQ(prog->selector.candidates("CREATE", "Pod", "ns-b").size(), 1u);
-  EXPECT_EQ(prog->selector.candidates("CREATE", "ConfigMap", "ns-a").size(), 0u);
+  std::vector<rule_ref> scratch;
+  EXPECT_EQ(prog->selector.select({"CREATE", "Pod", "ns-a"}, scratch).size(), 2u);
+  EXPECT_EQ(prog->selector.select({"CREATE", "Pod", "ns-b"}, scratch).size(), 1u);
+  EXPECT_EQ(prog->selector.select({"CREATE", "ConfigMap", "ns-a"}, scratch).size(), 0u);
   value p = doc(pod);
   p["metadata"]["namespace"] = "ns-b";
   auto r = engine::validate(*prog, engine_request::from_object(p), {});
@@ -547,4 +548,81 @@ spec:
   p["metadata"]["namespace"] = "ns-a";
   r = engine::validate(*prog, engine_request::from_object(p), {});
   EXPECT_NE(find_rule(r, "only-ns-a"), nullptr);
+}
+
+// Rules that need a literal name, label or annotation are reached through
+// the object's own keys; wildcards, expressions and other shapes stay
+// unkeyed. The candidates come back in program order.
+TEST(Selector, NamesLabelsAndAnnotationsAreIndexed) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: a}
+spec:
+  rules:
+  - name: by-name
+    match: {any: [{resources: {kinds: [Pod], names: [web, api]}}]}
+    validate: {deny: {}}
+  - name: by-label
+    match: {any: [{resources: {kinds: [Pod], selector: {matchLabels: {app: web}}}}]}
+    validate: {deny: {}}
+  - name: by-annotation
+    match: {any: [{resources: {kinds: [Pod], annotations: {coco.io/opt-in: "yes"}}}]}
+    validate: {deny: {}}
+  - name: name-or-label
+    match: {any: [{resources: {kinds: [Pod], names: [db]}}, {resources: {kinds: [Pod], selector: {matchLabels: {tier: db}}}}]}
+    validate: {deny: {}}
+  - name: wildcard-name
+    match: {any: [{resources: {kinds: [Pod], names: ["web-*"]}}]}
+    validate: {deny: {}}
+  - name: all-of
+    match: {all: [{resources: {kinds: [Pod]}}, {resources: {selector: {matchLabels: {app: web}}}}]}
+    validate: {deny: {}}
+)");
+  ASSERT_TRUE(prog);
+  std::vector<rule_ref> scratch;
+  auto names_of = [&](std::string_view name, const value& labels, const value& annotations) {
+    std::string out;
+    for (rule_ref r : prog->selector.select({"CREATE", "Pod", "default", name, &labels, &annotations}, scratch)) {
+      out += (out.empty() ? "" : " ") + prog->policies[r.policy].rules[r.rule].name;
+    }
+    return out;
+  };
+  value none = value::object();
+  value web = value::object();
+  web.set("app", value("web"));
+  value db = value::object();
+  db.set("tier", value("db"));
+  value opt_in = value::object();
+  opt_in.set("coco.io/opt-in", value("yes"));
+  EXPECT_EQ(names_of("other", none, none), "wildcard-name");
+  EXPECT_EQ(names_of("web", none, none), "by-name wildcard-name");
+  EXPECT_EQ(names_of("other", web, none), "by-label wildcard-name all-of");
+  EXPECT_EQ(names_of("db", none, none), "name-or-label wildcard-name");
+  EXPECT_EQ(names_of("other", db, none), "name-or-label wildcard-name");
+  EXPECT_EQ(names_of("api", web, opt_in), "by-name by-label by-annotation wildcard-name all-of");
+}
+
+// A label added by one mutate rule brings in a later rule that selects it
+// (Kyverno matches each rule against the resource as patched so far), even
+// though the request did not carry the label when candidates were chosen.
+TEST(Selector, ALabelAddedByAMutationSelectsLaterRules) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: a}
+spec:
+  rules:
+  - name: add-label
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate: {patchStrategicMerge: {metadata: {labels: {coco.io/confidential: "true"}}}}
+  - name: needs-label
+    match: {any: [{resources: {kinds: [Pod], selector: {matchLabels: {coco.io/confidential: "true"}}}}]}
+    mutate: {patchStrategicMerge: {spec: {runtimeClassName: kata-qemu-snp}}}
+)");
+  ASSERT_TRUE(prog);
+  auto r = engine::mutate(*prog, engine_request::from_object(doc(pod)), {});
+  ASSERT_NE(find_rule(r, "needs-label"), nullptr);
+  EXPECT_EQ(find_rule(r, "needs-label")->status, rule_status::pass);
+  EXPECT_EQ(r.resource["spec"]["runtimeClassName"].as_string(), "kata-qemu-snp");
 }

@@ -7,7 +7,9 @@
 #include "coco-admit/core/engine.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
+#include <span>
 
 #include "coco-admit/core/conditions.h"
 #include "coco-admit/core/json.h"
@@ -834,53 +836,62 @@ engine_response evaluator::run(rule_type type) {
   engine_response out;
   request_facts facts;
   build_facts(facts);
-  bool facts_stale = false;
-  const std::vector<rule_ref>& candidates = prog_.selector.candidates(req_.operation, req_.kind, facts.ns);
+  std::vector<rule_ref> scratch;
+  auto select = [&] {
+    return prog_.selector.select(
+        selection_keys{req_.operation, req_.kind, facts.ns, facts.name, facts.labels, facts.annotations}, scratch);
+  };
+  std::span<const rule_ref> candidates = select();
+  // After a mutation the facts point into a replaced resource, and the new
+  // name, labels or annotations may pick other rules: select again and go
+  // on with the first candidate after `done`, as Kyverno matches each rule
+  // against the resource as patched so far.
+  auto reselect_after = [&](rule_ref done) -> std::size_t {
+    build_facts(facts);
+    candidates = select();
+    return static_cast<std::size_t>(std::upper_bound(candidates.begin(), candidates.end(), done) - candidates.begin());
+  };
   std::size_t i = 0;
   while (i < candidates.size()) {
     const std::uint32_t pi = candidates[i].policy;
     const policy& p = prog_.policies[pi];
-    std::size_t end = i;
-    while (end < candidates.size() && candidates[end].policy == pi) ++end;
-    bool eligible = in_subset(p, env_.subset) && (!p.namespaced || p.ns == facts.ns);
+    const bool eligible = in_subset(p, env_.subset) && (!p.namespaced || p.ns == facts.ns);
     policy_response pr;
     pr.pol = &p;
     std::optional<value> before;  // for dropping a failed Ignore policy's changes
-    if (eligible) {
-      for (std::size_t k = i; k < end; ++k) {
-        const rule& r = p.rules[candidates[k].rule];
-        if (r.type != type) continue;
-        if (facts_stale) {
-          build_facts(facts);  // a mutate rule may have changed labels or names
-          facts_stale = false;
-        }
-        if (!rule_matches(r, facts)) continue;
-        if (type == rule_type::mutate && env_.drop_failed_ignore_policies && p.on_error == failure_policy::ignore &&
-            !before) {
-          before = resource();
-        }
-        budget_hit_ = false;
-        rule_outcome o = run_rule(p, r);
-        // The facts point into the resource, which a mutate rule may replace.
-        if (type == rule_type::mutate) facts_stale = true;
-        if (o.status == rule_status::pass && type == rule_type::mutate) pr.changed = true;
-        pr.rules.push_back(rule_response{r.name, r.type, o.status, std::move(o.message),
-                                         o.status == rule_status::error && budget_hit_});
-        if (p.apply == apply_rules::one && pr.rules.back().status == rule_status::pass) break;
+    std::size_t k = i;
+    while (eligible && k < candidates.size() && candidates[k].policy == pi) {
+      const rule_ref ref = candidates[k];
+      const rule& r = p.rules[ref.rule];
+      if (r.type != type || !rule_matches(r, facts)) {
+        ++k;
+        continue;
       }
+      if (type == rule_type::mutate && env_.drop_failed_ignore_policies && p.on_error == failure_policy::ignore &&
+          !before) {
+        before = resource();
+      }
+      budget_hit_ = false;
+      rule_outcome o = run_rule(p, r);
+      k = type == rule_type::mutate ? reselect_after(ref) : k + 1;
+      if (o.status == rule_status::pass && type == rule_type::mutate) pr.changed = true;
+      pr.rules.push_back(rule_response{r.name, r.type, o.status, std::move(o.message),
+                                       o.status == rule_status::error && budget_hit_});
+      if (p.apply == apply_rules::one && pr.rules.back().status == rule_status::pass) break;
     }
     bool failed = std::any_of(pr.rules.begin(), pr.rules.end(),
                               [](const rule_response& rr) { return rr.status == rule_status::error; });
     if (failed && before && p.on_error == failure_policy::ignore) {
       resource() = std::move(*before);  // the webhook drops an Ignore policy's patches on error
-      facts_stale = true;
       pr.changed = false;
+      k = reselect_after(rule_ref{pi, std::numeric_limits<std::uint32_t>::max()});
     }
     if (!pr.rules.empty()) {
       if (type == rule_type::mutate && env_.record_patched) pr.patched = resource();
       out.policies.push_back(std::move(pr));
     }
-    i = end;
+    while (k < candidates.size() && candidates[k].policy == pi) ++k;  // ineligible, or applyRules: One
+    i = k;
   }
   out.resource = std::move(resource());
   return out;

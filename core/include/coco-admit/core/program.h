@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <string>
 #include <unordered_map>
@@ -189,9 +190,15 @@ struct policy {
 /// Decision tree over request facts. Level 1: operation; level 2: resource
 /// kind (exact kinds hashed, wildcard kinds in a fallback bucket); level 3:
 /// namespace (rules that name only literal namespaces are hashed under each;
-/// the others apply to every namespace). Each leaf lists (policy index, rule
-/// index) pairs in program order, so evaluation order is the same with or
-/// without the index, and a request visits only the rules that can apply.
+/// the others apply to every namespace); level 4, inside each namespace
+/// leaf: the object's name, labels and annotations. A rule whose every
+/// match filter needs a literal name, a literal matchLabels pair or a
+/// literal annotation pair is hashed under those keys; the rest are
+/// `unkeyed`. Every list holds (policy index, rule index) pairs in program
+/// order, and a request's candidates are the sorted union of `unkeyed` and
+/// the lists its own name, labels and annotations pick, so evaluation order
+/// is the same with or without the index, and a request visits only the
+/// rules that can apply.
 struct rule_ref {
   std::uint32_t policy;
   std::uint32_t rule;
@@ -201,20 +208,39 @@ struct rule_ref {
   friend bool operator==(rule_ref a, rule_ref b) { return a.policy == b.policy && a.rule == b.rule; }
 };
 
+/// What the selector reads from a request (views into it).
+struct selection_keys {
+  std::string_view operation;
+  std::string_view kind;
+  std::string_view ns;
+  std::string_view name;            ///< metadata.name, or generateName when the name is empty
+  const value* labels = nullptr;       ///< metadata.labels
+  const value* annotations = nullptr;  ///< metadata.annotations
+};
+
 struct rule_selector {
+  /// The last level: rules by the object's name, labels and annotations.
+  struct by_object {
+    std::vector<rule_ref> unkeyed;  ///< rules no name, label or annotation rules out
+    std::unordered_map<std::string, std::vector<rule_ref>> by_name;
+    std::unordered_map<std::string, std::vector<rule_ref>> by_label;       ///< key "k\0v"
+    std::unordered_map<std::string, std::vector<rule_ref>> by_annotation;  ///< key "k\0v"
+  };
   struct by_namespace {
-    std::vector<rule_ref> any_namespace;  ///< for namespaces no rule names literally
-    /// namespace -> (any_namespace ∪ rules naming it), in program order.
-    std::unordered_map<std::string, std::vector<rule_ref>> exact;
-    const std::vector<rule_ref>& lookup(std::string_view ns) const;
+    by_object any_namespace;  ///< for namespaces no rule names literally
+    /// namespace -> (any_namespace ∪ rules naming it).
+    std::unordered_map<std::string, by_object> exact;
+    const by_object& lookup(std::string_view ns) const;
   };
   struct by_kind {
     std::unordered_map<std::string, by_namespace> exact;
     by_namespace any_kind;  ///< kinds no rule names literally
   };
   std::map<std::string, by_kind> by_operation;
-  /// The candidate rules for a request, in program order.
-  const std::vector<rule_ref>& candidates(std::string_view operation, std::string_view kind, std::string_view ns) const;
+
+  /// The candidate rules for a request, in program order. The result points
+  /// into the selector when one list answers, else into `scratch`.
+  std::span<const rule_ref> select(const selection_keys& k, std::vector<rule_ref>& scratch) const;
 };
 
 struct program {
