@@ -49,15 +49,14 @@ std::span<const rule_ref> rule_selector::select(const selection_keys& k, std::ve
   const by_object& leaf = (kind != op->second.exact.end() ? kind->second : op->second.any_kind).lookup(k.ns);
   if (leaf.by_name.empty() && leaf.by_label.empty() && leaf.by_annotation.empty()) return leaf.unkeyed;
 
-  // The lists this object picks; usually none besides `unkeyed`.
-  const std::vector<rule_ref>* picked[64];
-  std::size_t n = 0;
-  std::vector<const std::vector<rule_ref>*> more;  // past 64 lists (objects with very many labels)
+  // Usually the object picks no keyed list and `unkeyed` is the answer.
+  bool picked = false;
   auto pick = [&](const std::unordered_map<std::string, std::vector<rule_ref>>& map, const std::string& key) {
     auto it = map.find(key);
     if (it == map.end()) return;
-    if (n < 64) picked[n++] = &it->second;
-    else more.push_back(&it->second);
+    if (!picked) scratch.assign(leaf.unkeyed.begin(), leaf.unkeyed.end());
+    picked = true;
+    scratch.insert(scratch.end(), it->second.begin(), it->second.end());
   };
   if (!leaf.by_name.empty()) pick(leaf.by_name, std::string(k.name));
   auto pick_pairs = [&](const std::unordered_map<std::string, std::vector<rule_ref>>& map, const value* obj) {
@@ -68,11 +67,8 @@ std::span<const rule_ref> rule_selector::select(const selection_keys& k, std::ve
   };
   pick_pairs(leaf.by_label, k.labels);
   pick_pairs(leaf.by_annotation, k.annotations);
-  if (n == 0) return leaf.unkeyed;
-  scratch.assign(leaf.unkeyed.begin(), leaf.unkeyed.end());
-  for (std::size_t i = 0; i < n; ++i) scratch.insert(scratch.end(), picked[i]->begin(), picked[i]->end());
-  for (const auto* list : more) scratch.insert(scratch.end(), list->begin(), list->end());
-  // A rule may sit under several keys (one per match filter).
+  if (!picked) return leaf.unkeyed;
+  // Program order again; a rule may sit under several keys (one per filter).
   std::sort(scratch.begin(), scratch.end());
   scratch.erase(std::unique(scratch.begin(), scratch.end()), scratch.end());
   return scratch;
