@@ -9,7 +9,7 @@
 #include "coco-admit/core/coco/initdata.h"
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/json_patch.h"
-#include "coco/memo.h"
+#include "memo.h"
 
 namespace coco_admit::admission {
 
@@ -96,7 +96,7 @@ void append_initdata_audit(const value& object, std::string& out) {
   const value* initdata = ann != nullptr ? ann->find(coco::initdata_annotation) : nullptr;
   if (initdata == nullptr || !initdata->is_string() || initdata->as_string().empty()) return;
   // The same initdata recurs across pods: compute its audit fields once per thread.
-  thread_local coco::memo<std::string> cache(4 << 20);
+  thread_local memo<std::string> cache(4 << 20);
   if (const std::string* hit = cache.find(initdata->as_string())) {
     if (!hit->empty()) out += R"(,"auditAnnotations":{)" + *hit + "}";
     return;

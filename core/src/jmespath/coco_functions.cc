@@ -10,7 +10,7 @@
 // (`coco-admit initdata`) and policies compute exactly the same thing.
 #include "coco-admit/core/coco/initdata.h"
 #include "coco-admit/core/coco/sealed_secret.h"
-#include "coco/memo.h"
+#include "memo.h"
 #include "jmespath/functions.h"
 
 namespace coco_admit::jmespath::detail {
@@ -24,7 +24,7 @@ value string_array(const std::vector<std::string>& items) {
 
 result<value> fn_initdata_errors(call& c) {
   // Pods of a namespace share their initdata: check each distinct value once per thread.
-  thread_local coco::memo<std::vector<std::string>> cache(4 << 20);
+  thread_local memo<std::vector<std::string>> cache(4 << 20);
   const std::string& v = c.arg(0).as_string();
   if (const auto* hit = cache.find(v)) return string_array(*hit);
   std::vector<std::string> errors = coco::initdata_errors(v);
@@ -54,7 +54,7 @@ result<value> fn_initdata_digest(call& c) {
 }
 
 result<value> fn_sealed_secret_errors(call& c) {
-  thread_local coco::memo<std::vector<std::string>> cache(1 << 20);
+  thread_local memo<std::vector<std::string>> cache(1 << 20);
   const std::string& v = c.arg(0).as_string();
   if (const auto* hit = cache.find(v)) return string_array(*hit);
   std::vector<std::string> errors = coco::sealed_secret_errors(v);

@@ -11,6 +11,7 @@
 #include "coco-admit/core/json.h"
 #include "jmespath/ast.h"
 #include "jmespath/functions.h"
+#include "memo.h"
 
 namespace coco_admit::jmespath {
 namespace detail {
@@ -564,9 +565,19 @@ result<value> evaluate(const expression& e, const value& data, const limits& l) 
 }
 
 result<value> search(std::string_view text, const value& data, const limits& l) {
-  auto e = compile(text);
-  if (!e.ok()) return std::move(e).err();
-  return evaluate(**e, data, l);
+  // Expressions built at run time (a context jmesPath with variables, {{@}},
+  // nested variables) repeat from request to request: parse each once per
+  // thread. Compilation is pure, so a hit is exactly a recompilation.
+  thread_local memo<expression_ptr> compiled(256 << 10);
+  expression_ptr e;
+  if (const expression_ptr* hit = compiled.find(text)) {
+    e = *hit;
+  } else {
+    auto c = compile(text);
+    if (!c.ok()) return std::move(c).err();
+    e = compiled.put(text, std::move(c).value(), 16 * text.size());
+  }
+  return evaluate(*e, data, l);
 }
 
 }  // namespace coco_admit::jmespath

@@ -2,7 +2,8 @@
 //
 // Every pod of a namespace carries the same initdata annotation, and checking
 // or digesting it (base64, gunzip, TOML parses, hashing) costs far more than
-// the rest of a review. The functions cached here are pure, so a hit returns
+// the rest of a review; JMESPath text built at run time repeats across
+// requests too. The functions cached here are pure, so a hit returns
 // exactly what a recomputation would. Keys are compared in full (never by
 // hash alone), so a crafted value cannot alias another's result. The cache
 // is bounded by bytes and simply cleared when full; being thread_local it
@@ -14,7 +15,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace coco_admit::coco {
+namespace coco_admit {
 
 template <class V>
 class memo {
@@ -51,4 +52,4 @@ class memo {
   V overflow_{};
 };
 
-}  // namespace coco_admit::coco
+}  // namespace coco_admit
