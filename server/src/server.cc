@@ -387,9 +387,13 @@ struct server::impl {
     watch_tls_dirs();
   }
 
+  // The handlers below re-arm themselves, so each checks shutting_down: one
+  // that completed just before close_listeners() cancelled it still runs
+  // with no error, and re-arming then would keep the control loop (and
+  // run()) alive forever.
   void read_inotify() {
     inotify->async_read_some(net::buffer(inotify_buf), [this](beast::error_code ec, std::size_t n) {
-      if (ec) return;
+      if (ec || shutting_down) return;
       bool relevant = false;
       for (std::size_t off = 0; off + sizeof(inotify_event) <= n;) {
         const auto* ev = reinterpret_cast<const inotify_event*>(inotify_buf.data() + off);
@@ -401,7 +405,7 @@ struct server::impl {
       if (relevant) {
         debounce->expires_after(std::chrono::milliseconds(200));
         debounce->async_wait([this](beast::error_code e) {
-          if (!e) check_all();
+          if (!e && !shutting_down) check_all();
         });
       }
       read_inotify();
@@ -412,7 +416,7 @@ struct server::impl {
     if (cfg.reload_interval_seconds <= 0) return;
     periodic->expires_after(seconds(cfg.reload_interval_seconds));
     periodic->async_wait([this](beast::error_code ec) {
-      if (ec) return;
+      if (ec || shutting_down) return;
       check_all();
       arm_periodic();
     });

@@ -175,6 +175,26 @@ TEST_F(reload_test, CertificatesRotateWhileRequestsFlow) {
   EXPECT_EQ(srv.stop(), 0);
 }
 
+// The periodic re-check fires every millisecond here, so a shutdown almost
+// always meets a timer whose handler is already queued (and an inotify read
+// that completed). Such a handler must not re-arm once the listeners close,
+// or the control loop never ends and run() never returns (it hung a ctest
+// run for 600 s once, with the default 10 s interval).
+TEST_F(reload_test, ShutdownEndsWhileReloadTimersAreFiring) {
+  for (int i = 0; i < 40; ++i) {
+    auto cfg = config();
+    cfg.reload_interval_seconds = 0.001;
+    cfg.shutdown_grace_seconds = 0;
+    auto srv = std::make_unique<running_server>(cfg);
+    ASSERT_TRUE(srv->started());
+    std::this_thread::sleep_for(std::chrono::microseconds(500 * (i % 7)));
+    kubelet_publish(policy_dir, {{"policy.yaml", "kind: ClusterPolicy # v" + std::to_string(i + 2) + "\n"}}, i + 2);
+    auto stopped = std::async(std::launch::async, [&] { return srv->stop(); });
+    ASSERT_EQ(stopped.wait_for(std::chrono::seconds(20)), std::future_status::ready) << "run() did not return, round " << i;
+    EXPECT_EQ(stopped.get(), 0);
+  }
+}
+
 TEST_F(reload_test, SigtermDrainsInFlightRequests) {
   auto cfg = config();
   cfg.handle_signals = true;
