@@ -59,14 +59,25 @@ struct exchanged {
 
 /// Sends `request` on a new connection, half-closes, and returns all that
 /// comes back before the server closes (or 10 s pass: a hang is a bug).
-exchanged exchange(int port, std::string_view request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) broken("socket() failed", "");
+/// A connected socket. libFuzzer's timers interrupt system calls (EINTR); an
+/// interrupted connect is simply retried on a fresh socket.
+int connect_loopback(int port) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) broken("connect() failed", std::strerror(errno));
+  for (;;) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) broken("socket() failed", std::strerror(errno));
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return fd;
+    const int err = errno;
+    ::close(fd);
+    if (err != EINTR) broken("connect() failed", std::strerror(err));
+  }
+}
+
+exchanged exchange(int port, std::string_view request) {
+  const int fd = connect_loopback(port);
   exchanged in;
   std::size_t sent = 0;
   bool write_open = true;
@@ -83,12 +94,14 @@ exchanged exchange(int port, std::string_view request) {
     if (::poll(&p, 1, static_cast<int>(left.count())) < 0) continue;
     if (write_open && (p.revents & POLLOUT)) {
       const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
       // The server may answer and close before reading everything (a 413).
       if (n < 0) write_open = false;
       else sent += static_cast<std::size_t>(n);
     }
     if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
       const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         in.reset = n < 0;
         break;
