@@ -16,4 +16,28 @@ const value* member_index::find(std::string_view key) const {
   return it == hashed_.end() ? nullptr : it->second;
 }
 
+void object_builder::set(std::string_view key, value v) {
+  if (index_.empty()) {
+    for (member& m : members_) {
+      if (m.key == key) {
+        m.val = std::move(v);
+        return;
+      }
+    }
+    members_.push_back(member{std::string(key), std::move(v)});
+    if (members_.size() > member_index::linear_limit) {
+      for (std::size_t i = 0; i < members_.size(); ++i) index_.emplace(members_[i].key, i);
+    }
+    return;
+  }
+  auto [it, fresh] = index_.emplace(std::string(key), members_.size());
+  if (!fresh) {
+    members_[it->second].val = std::move(v);
+    return;
+  }
+  members_.push_back(member{std::string(key), std::move(v)});
+}
+
+value object_builder::take() && { return value(std::move(members_)); }
+
 }  // namespace coco_admit

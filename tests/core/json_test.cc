@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/member_index.h"
 #include "coco-admit/core/yaml.h"
 
 using namespace coco_admit;
@@ -109,4 +110,25 @@ TEST(Json, EqualityOfLargeObjectsInAnotherOrder) {
   EXPECT_FALSE(a == b);
   b.as_object()[0] = member{"other", value(999)};
   EXPECT_FALSE(a == b);
+}
+
+// object_builder has value::set's semantics at every size: a repeated key
+// keeps its first position and takes the last value.
+TEST(Json, ObjectBuilderMatchesSetAtEverySize) {
+  for (int size : {3, 40, 5000}) {
+    object_builder built;
+    value by_set = value::object();
+    for (int i = 0; i < size; ++i) {
+      built.set("k" + std::to_string(i), value(i));
+      if (size <= 40) by_set.set("k" + std::to_string(i), value(i));
+    }
+    built.set("k1", value("again"));
+    if (size <= 40) by_set.set("k1", value("again"));
+    value obj = std::move(built).take();
+    ASSERT_EQ(obj.size(), static_cast<std::size_t>(size));
+    EXPECT_EQ(obj.as_object()[1].key, "k1");
+    EXPECT_EQ(obj.as_object()[1].val.as_string(), "again");
+    EXPECT_EQ(obj.as_object()[size - 1].key, "k" + std::to_string(size - 1));
+    if (size <= 40) EXPECT_EQ(json::serialize(obj), json::serialize(by_set));
+  }
 }

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/member_index.h"
 #include "jmespath/functions.h"
 #include "jmespath/utf8.h"
 
@@ -148,11 +149,11 @@ result<value> fn_max_by(call& c) { return extreme_by(c, true); }
 result<value> fn_min_by(call& c) { return extreme_by(c, false); }
 
 result<value> fn_merge(call& c) {
-  value out = value::object();
+  object_builder out;
   for (std::size_t i = 0; i < c.size(); ++i) {
     for (const member& m : c.arg(i).as_object()) out.set(m.key, m.val);
   }
-  return out;
+  return std::move(out).take();
 }
 
 result<value> fn_not_null(call& c) {

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/member_index.h"
 #include "coco-admit/core/quantity.h"
 #include "coco-admit/core/wildcard.h"
 #include "coco-admit/core/yaml.h"
@@ -458,7 +459,7 @@ result<value> fn_items(call& c) {
 result<value> fn_object_from_lists(call& c) {
   const auto& keys = c.arg(0).as_array();
   const auto& vals = c.arg(1).as_array();
-  value out = value::object();
+  object_builder out;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     std::string k;
     if (!iface_to_string(keys[i], k)) {
@@ -466,7 +467,7 @@ result<value> fn_object_from_lists(call& c) {
     }
     out.set(k, i < vals.size() ? vals[i] : value());
   }
-  return out;
+  return std::move(out).take();
 }
 
 result<value> fn_lookup(call& c) {

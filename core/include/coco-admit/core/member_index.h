@@ -1,18 +1,22 @@
-// member_index: finds the members of one object by key, for code that looks
-// up every key of one object in another (merges, diffs).
+// member_index and object_builder: key lookups and object building that stay
+// linear on objects with very many keys.
 //
-// value::find is a linear scan, right for the tens of keys Kubernetes maps
-// hold. A request can carry far more (3 MiB of annotations is 200,000 keys),
-// and n lookups of n members each took minutes. Past `linear_limit` members
-// the index hashes the keys once; below it, it scans like value::find.
+// value::find and value::set scan the members, right for the tens of keys
+// Kubernetes maps hold. A request can carry far more (3 MiB of annotations
+// is 200,000 keys; a pod can list 80,000 containers), and n lookups or
+// inserts of n members each took minutes. Past `linear_limit` members both
+// hash the keys; below it they scan, as value does.
 //
-//   member_index in_b(b);
+//   member_index in_b(b);      // borrows b: it must outlive the index, unchanged
 //   for (const member& m : a.as_object()) if (const value* twin = in_b.find(m.key)) ...
 //
-// The index borrows `obj`: it must outlive the index and stay unchanged.
+//   object_builder out;        // value::set semantics: a repeated key keeps
+//   out.set("k", v);           // its first position and takes the last value
+//   value obj = std::move(out).take();
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -31,6 +35,16 @@ class member_index {
  private:
   const value* obj_;
   std::unordered_map<std::string_view, const value*> hashed_;  ///< filled past linear_limit only
+};
+
+class object_builder {
+ public:
+  void set(std::string_view key, value v);
+  value take() &&;
+
+ private:
+  value::object_t members_;
+  std::unordered_map<std::string, std::size_t> index_;  ///< key -> position, past linear_limit only
 };
 
 }  // namespace coco_admit
