@@ -33,10 +33,31 @@ result<value> fn_initdata_errors(call& c) {
   return string_array(cache.put(v, std::move(errors), bytes));
 }
 
+// A decode, kept whole (the document or why it failed) for the memo.
+struct decoded_initdata {
+  bool ok = false;
+  value doc;
+  std::string error;
+};
+
 result<value> fn_initdata_decode(call& c) {
-  auto decoded = coco::initdata_decode(c.arg(0).as_string());
-  if (!decoded.ok()) return c.invalid_value(decoded.err().message);
-  return std::move(decoded).value();
+  // Policies read several fields of the same initdata (each regex_match on
+  // data."policy.rego" decodes it again): gunzip and TOML once per value.
+  thread_local memo<decoded_initdata> cache(8 << 20);
+  const std::string& v = c.arg(0).as_string();
+  const decoded_initdata* d = cache.find(v);
+  if (d == nullptr) {
+    auto decoded = coco::initdata_decode(v);
+    decoded_initdata entry;
+    entry.ok = decoded.ok();
+    if (decoded.ok()) entry.doc = std::move(decoded).value();
+    else entry.error = decoded.err().message;
+    // The document is bounded by the decompressed size, a few times the
+    // base64 text at most for real initdata.
+    d = &cache.put(v, std::move(entry), 4 * v.size());
+  }
+  if (!d->ok) return c.invalid_value(d->error);
+  return d->doc;
 }
 
 result<value> fn_initdata_encode(call& c) {
@@ -48,9 +69,19 @@ result<value> fn_initdata_encode(call& c) {
 result<value> fn_initdata_digest(call& c) {
   auto p = coco::parse_platform(c.arg(1).as_string());
   if (!p.ok()) return c.invalid_value(p.err().message);
-  auto digest = coco::initdata_digest_hex(c.arg(0).as_string(), *p);
-  if (!digest.ok()) return c.invalid_value(digest.err().message);
-  return value(std::move(digest).value());
+  // Keyed by platform and value: "<platform>\n<value>" (a platform name has no newline).
+  thread_local memo<std::pair<bool, std::string>> cache(1 << 20);
+  std::string key = c.arg(1).as_string();
+  key.push_back('\n');
+  key += c.arg(0).as_string();
+  const auto* hit = cache.find(key);
+  if (hit == nullptr) {
+    auto digest = coco::initdata_digest_hex(c.arg(0).as_string(), *p);
+    std::pair<bool, std::string> entry{digest.ok(), digest.ok() ? std::move(digest).value() : digest.err().message};
+    hit = &cache.put(key, std::move(entry), 64);
+  }
+  if (!hit->first) return c.invalid_value(hit->second);
+  return value(hit->second);
 }
 
 result<value> fn_sealed_secret_errors(call& c) {
