@@ -537,9 +537,9 @@ spec:
     validate: {deny: {}}
 )");
   std::vector<rule_ref> scratch;
-  EXPECT_EQ(prog->selector.select({"CREATE", "Pod", "ns-a"}, scratch).size(), 2u);
-  EXPECT_EQ(prog->selector.select({"CREATE", "Pod", "ns-b"}, scratch).size(), 1u);
-  EXPECT_EQ(prog->selector.select({"CREATE", "ConfigMap", "ns-a"}, scratch).size(), 0u);
+  EXPECT_EQ(prog->selector.select({"CREATE", "Pod", "ns-a", "web", nullptr, nullptr}, scratch).size(), 2u);
+  EXPECT_EQ(prog->selector.select({"CREATE", "Pod", "ns-b", "web", nullptr, nullptr}, scratch).size(), 1u);
+  EXPECT_EQ(prog->selector.select({"CREATE", "ConfigMap", "ns-a", "web", nullptr, nullptr}, scratch).size(), 0u);
   value p = doc(pod);
   p["metadata"]["namespace"] = "ns-b";
   auto r = engine::validate(*prog, engine_request::from_object(p), {});

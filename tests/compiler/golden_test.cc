@@ -1,7 +1,7 @@
 // Golden test of the program's stable text form (`coco-admit compile --dump`).
-// To accept an intended change:
-//   build/server/coco-admit compile --policy tests/compiler/golden/policies.yaml --dump \
-//     > tests/compiler/golden/policies.txt
+// To accept an intended change, run from the source tree:
+//   build/server/coco-admit compile --policy tests/compiler/golden/policies.yaml --dump
+//     > tests/compiler/golden/policies.txt   (one command line)
 #include <gtest/gtest.h>
 
 #include "coco-admit/compiler/compiler.h"

@@ -129,6 +129,8 @@ TEST(Json, ObjectBuilderMatchesSetAtEverySize) {
     EXPECT_EQ(obj.as_object()[1].key, "k1");
     EXPECT_EQ(obj.as_object()[1].val.as_string(), "again");
     EXPECT_EQ(obj.as_object()[size - 1].key, "k" + std::to_string(size - 1));
-    if (size <= 40) EXPECT_EQ(json::serialize(obj), json::serialize(by_set));
+    if (size <= 40) {
+      EXPECT_EQ(json::serialize(obj), json::serialize(by_set));
+    }
   }
 }
