@@ -117,8 +117,13 @@ struct bound_case {
   value object;
   const char* expected_message;  ///< substring of the denial message
 };
-// gtest prints a parameter as raw bytes unless told how.
-void PrintTo(const bound_case& c, std::ostream* os) { *os << c.name; }
+// gtest prints a parameter as raw bytes unless told how; every case struct
+// of this file has a `name`.
+template <class Case>
+  requires requires(const Case& c) { c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class Bound : public ::testing::TestWithParam<bound_case> {};
 
@@ -344,7 +349,6 @@ struct malformed_case {
   std::string body;
   const char* expected_message;
 };
-void PrintTo(const malformed_case& c, std::ostream* os) { *os << c.name; }
 
 class Malformed : public ::testing::TestWithParam<malformed_case> {};
 
@@ -389,7 +393,6 @@ struct initdata_case {
   std::string annotation;
   const char* expected_error;
 };
-void PrintTo(const initdata_case& c, std::ostream* os) { *os << c.name; }
 
 class InitdataBound : public ::testing::TestWithParam<initdata_case> {};
 
