@@ -626,3 +626,54 @@ spec:
   EXPECT_EQ(find_rule(r, "needs-label")->status, rule_status::pass);
   EXPECT_EQ(r.resource["spec"]["runtimeClassName"].as_string(), "kata-qemu-snp");
 }
+
+// `images` is built on first use; it must still describe the resource as each
+// rule finds it, after earlier rules patched it.
+TEST(Engine, ImagesFollowEarlierMutationsAndStayFixedWithinAForeach) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: images}
+spec:
+  rules:
+  - name: before
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      patchStrategicMerge:
+        metadata:
+          annotations:
+            tag-before: "{{ images.containers.nginx.tag }}"
+  - name: retag
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      foreach:
+      - list: request.object.spec.containers
+        patchStrategicMerge:
+          spec:
+            containers:
+            - name: "{{ element.name }}"
+              image: "nginx:2.0"
+          metadata:
+            annotations:
+              tag-in-foreach: "{{ images.containers.nginx.tag }}"
+  - name: after
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      patchStrategicMerge:
+        metadata:
+          annotations:
+            tag-after: "{{ images.containers.nginx.tag }}"
+)");
+  ASSERT_TRUE(prog);
+  engine_environment env;
+  auto r = engine::mutate(*prog, engine_request::from_object(doc(pod)), env);
+  for (const char* name : {"before", "retag", "after"}) {
+    const rule_response* rr = find_rule(r, name);
+    ASSERT_NE(rr, nullptr) << name;
+    EXPECT_EQ(rr->status, rule_status::pass) << name << ": " << rr->message;
+  }
+  value& annotations = r.resource["metadata"]["annotations"];
+  EXPECT_EQ(annotations["tag-before"].as_string(), "1.25");
+  EXPECT_EQ(annotations["tag-in-foreach"].as_string(), "1.25");  // the resource as the rule found it
+  EXPECT_EQ(annotations["tag-after"].as_string(), "2.0");
+}

@@ -129,6 +129,8 @@ class evaluator {
     ctx_.as_object().resize(c.members);
     pending_.resize(c.pending);
     deferred_errors_.resize(c.deferred);
+    // Images built after the checkpoint went with it.
+    if (images_ready_ && ctx_.find("images") == nullptr) images_ready_ = false;
   }
 
   status load_context(const std::vector<context_entry>& entries);
@@ -244,10 +246,15 @@ void evaluator::build_context() {
   opts_.context = &ctx_;
 }
 
+// `images` is what Kyverno derives from the containers of the resource as the
+// rule found it. Most rules never read it, so it is built on the first query
+// that names it (the same textual test as deferred context entries) rather
+// than before every rule and again after every mutation.
 void evaluator::ensure_images() {
   if (images_ready_) return;
   images_ready_ = true;
-  value images = extract_images(resource());
+  const value& source = in_foreach_rule_ && foreach_backup_ ? *foreach_backup_ : resource();
+  value images = extract_images(source);
   if (!images.is_null()) ctx_.set("images", std::move(images));
   else ctx_.erase("images");
 }
@@ -299,6 +306,7 @@ status evaluator::load_context(const std::vector<context_entry>& entries) {
 }
 
 void evaluator::on_query(std::string_view expression) {
+  if (!images_ready_ && variables::references_identifier(expression, "images")) ensure_images();
   for (std::size_t i = 0; i < pending_.size(); ++i) {
     if (pending_[i].loaded || !variables::references_identifier(expression, pending_[i].entry->name)) continue;
     pending_[i].loaded = true;  // before loading: an entry may query earlier ones, never itself
@@ -791,7 +799,9 @@ rule_outcome evaluator::validate_rule(const policy& p, const rule& r) {
 }
 
 rule_outcome evaluator::run_rule(const policy& p, const rule& r) {
-  ensure_images();  // before the checkpoint: images outlive the rule
+  // The test runner's values may override fields of `images`, so they need
+  // the real ones to land on; before the checkpoint, they outlive the rule.
+  if (env_.override_context) ensure_images();
   checkpoint mark = save();
   context_bytes_ = 0;
   auto restore = [&] { restore_to(mark); };
@@ -812,14 +822,20 @@ rule_outcome evaluator::run_rule(const policy& p, const rule& r) {
     return {rule_status::skip, msg.empty() ? "preconditions not met" : "preconditions not met; " + msg};
   }
   rule_outcome out = r.type == rule_type::mutate ? mutate_rule(r) : validate_rule(p, r);
-  if (r.type == rule_type::mutate && out.status == rule_status::pass) {
-    images_ready_ = false;  // the next rule sees the images of the patched object
+  const bool mutated = r.type == rule_type::mutate && out.status == rule_status::pass;
+  if (mutated) {
     const value& res = resource();
     const value* md = res.find("metadata");
     std::string kind = str_at(&res, "kind"), name = str_at(md, "name"), ns = str_at(md, "namespace");
     out.message = ns.empty() ? "mutated " + kind + "/" + name : "mutated " + kind + "/" + name + " in namespace " + ns;
   }
   restore();
+  if (mutated && images_ready_) {
+    // The next rule sees the images of the patched object; a stale entry
+    // must not answer a query that reads `images` without naming it.
+    ctx_.erase("images");
+    images_ready_ = false;
+  }
   return out;
 }
 
