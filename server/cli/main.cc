@@ -9,7 +9,7 @@ namespace coco_admit::cli {
 void add_version_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("version", "Print the coco-admit version");
   cmd->callback([&exit_code] {
-    std::cout << "coco-admit 0.1.0\n";
+    std::cout << "coco-admit " COCO_ADMIT_VERSION "\n";
     exit_code = 0;
   });
 }
@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   // Linking mimalloc replaces malloc; touching it makes sure the linker keeps it.
   (void)mi_version();
   CLI::App app{"coco-admit: Kyverno-compatible admission engine for Confidential Containers"};
+  app.set_version_flag("--version", "coco-admit " COCO_ADMIT_VERSION);
   app.require_subcommand(1);
   int exit_code = 0;
   coco_admit::cli::add_version_command(app, exit_code);

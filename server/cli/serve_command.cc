@@ -18,7 +18,7 @@
 namespace coco_admit::cli {
 namespace {
 
-constexpr const char* version = "0.1.0";
+constexpr const char* version = COCO_ADMIT_VERSION;
 
 struct serve_options {
   server::server_config cfg;

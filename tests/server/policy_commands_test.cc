@@ -1,9 +1,10 @@
-// `coco-admit compile`, `apply` and `review`, run as a user runs them.
+// `coco-admit compile`, `apply`, `review` and `version`, run as a user runs them.
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <regex>
 #include <string>
 
 namespace {
@@ -71,4 +72,13 @@ TEST(ReviewCommand, AnswersMalformedReviewsWithTheirUid) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find(R"("uid":"u-1","allowed":false)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("no 'operation'"), std::string::npos) << r.output;
+}
+
+TEST(VersionCommand, FlagAndSubcommandPrintTheSameVersion) {
+  auto flag = run("--version");
+  auto sub = run("version");
+  EXPECT_EQ(flag.exit_code, 0);
+  EXPECT_EQ(sub.exit_code, 0);
+  EXPECT_TRUE(std::regex_match(flag.output, std::regex("coco-admit [0-9]+\\.[0-9]+\\.[0-9]+\n"))) << flag.output;
+  EXPECT_EQ(sub.output, flag.output);
 }
