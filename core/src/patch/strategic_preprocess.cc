@@ -270,15 +270,40 @@ class preprocessor {
   matcher m_;
 };
 
+// Whether any key below `v` is an anchor, or the nesting passes the budget
+// (which the full walk reports as an error). Most overlays are plain: for
+// them the walk is the identity and is skipped.
+bool plain_overlay(const value& v, int depth) {
+  if (depth > max_depth) return false;
+  if (v.is_object()) {
+    for (const member& m : v.as_object()) {
+      if (parse_anchor(m.key).kind != anchor_kind::none || !plain_overlay(m.val, depth + 1)) return false;
+    }
+  } else if (v.is_array()) {
+    for (const value& e : v.as_array()) {
+      if (!plain_overlay(e, depth + 1)) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 result<preprocess_result> preprocess(const value& resource, const value& overlay, matcher m) {
+  return preprocess(resource, value(overlay), m);
+}
+
+result<preprocess_result> preprocess(const value& resource, value&& overlay, matcher m) {
   if (!overlay.is_object()) {
     return error::invalid(std::string("patchStrategicMerge overlay must be an object, got ") + kind_name(overlay.type()));
   }
-  COCO_ADMIT_TRY(reject_validate_anchors(overlay, "", 0));
   preprocess_result out;
-  out.overlay = overlay;
+  if (plain_overlay(overlay, 0)) {
+    out.overlay = std::move(overlay);
+    return out;
+  }
+  COCO_ADMIT_TRY(reject_validate_anchors(overlay, "", 0));
+  out.overlay = std::move(overlay);
   preprocessor p(m);
   auto r = p.walk(out.overlay, &resource, "", 0);
   if (!r.ok()) return std::move(r).err();

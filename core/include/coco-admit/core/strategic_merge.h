@@ -44,6 +44,8 @@ inline constexpr int max_depth = 128;
 /// Kyverno strategicPreprocessing. Errors (not skips) for validate-only anchors `=()`, `X()`, `^()` and for
 /// overlays that are not objects. Deterministic.
 result<preprocess_result> preprocess(const value& resource, const value& overlay, matcher m);
+/// Same, consuming an overlay the caller no longer needs (a freshly substituted one).
+result<preprocess_result> preprocess(const value& resource, value&& overlay, matcher m);
 
 /// kyaml merge2 with Prepend (see the file comment). `null` deletes a field, `$patch: delete|replace|merge` on
 /// maps and list elements are honoured, `{$patch: replace}` as a list element replaces a merge-keyed list.
