@@ -677,3 +677,47 @@ spec:
   EXPECT_EQ(annotations["tag-in-foreach"].as_string(), "1.25");  // the resource as the rule found it
   EXPECT_EQ(annotations["tag-after"].as_string(), "2.0");
 }
+
+// The numbered foreach variables are added when an expression names them; they
+// must still hold the element of their own level, inside nested foreach too.
+TEST(Engine, NumberedForeachVariablesAtEveryLevel) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: numbered}
+spec:
+  rules:
+  - name: tag-ports
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      foreach:
+      - list: request.object.spec.containers
+        foreach:
+        - list: element.ports
+          patchesJson6902: |-
+            - op: add
+              path: /metadata/annotations/{{ element0.name }}-{{ elementIndex0 }}-{{ elementIndex1 }}
+              value: "{{ element1.containerPort }}/{{ element.containerPort }}"
+)");
+  ASSERT_TRUE(prog);
+  value p = doc(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: team-a, annotations: {}}
+spec:
+  containers:
+  - name: a
+    image: nginx:1.25
+    ports: [{containerPort: 80}, {containerPort: 443}]
+  - name: b
+    image: nginx:1.25
+    ports: [{containerPort: 8080}]
+)");
+  engine_environment env;
+  auto r = engine::mutate(*prog, engine_request::from_object(p), env);
+  const rule_response* rr = find_rule(r, "tag-ports");
+  ASSERT_NE(rr, nullptr);
+  EXPECT_EQ(rr->status, rule_status::pass) << rr->message;
+  EXPECT_EQ(json::serialize(r.resource["metadata"]["annotations"]),
+            R"({"a-0-0":"80/80","a-0-1":"443/443","b-1-0":"8080/8080"})");
+}

@@ -152,6 +152,21 @@ class evaluator {
   rule_outcome validate_foreach(const rule& r, const std::vector<foreach_block>& list, int nesting);
   std::string build_error_message(const rule& r, const std::string& detail, const std::string& path);
   void set_element(const value& element, std::size_t index, int nesting);
+  void add_numbered_elements(std::string_view expression);
+  /// The current element of each foreach level, for the numbered names.
+  struct element_slot {
+    const value* element = nullptr;
+    std::size_t index = 0;
+  };
+  /// Drops a foreach level's slot however the level is left, so no slot
+  /// outlives the element list it points into.
+  struct element_level {
+    evaluator& e;
+    std::size_t level;
+    ~element_level() {
+      if (e.element_slots_.size() > level) e.element_slots_.resize(level);
+    }
+  };
 
   const program& prog_;
   engine_request req_;  ///< object and oldObject are moved into ctx_
@@ -177,6 +192,7 @@ class evaluator {
   /// kept by the first element that changes it, put back if the rule errors.
   bool in_foreach_rule_ = false;
   std::optional<value> foreach_backup_;
+  std::vector<element_slot> element_slots_;
 };
 
 /// Nodes in `v` (every value, containers included), stopping once past `limit`.
@@ -307,6 +323,7 @@ status evaluator::load_context(const std::vector<context_entry>& entries) {
 
 void evaluator::on_query(std::string_view expression) {
   if (!images_ready_ && variables::references_identifier(expression, "images")) ensure_images();
+  if (!element_slots_.empty() && expression.find("element") != std::string_view::npos) add_numbered_elements(expression);
   for (std::size_t i = 0; i < pending_.size(); ++i) {
     if (pending_[i].loaded || !variables::references_identifier(expression, pending_[i].entry->name)) continue;
     pending_[i].loaded = true;  // before loading: an entry may query earlier ones, never itself
@@ -471,11 +488,29 @@ result<bool> evaluator::apply_json6902(const value& text) {
   return true;
 }
 
+// `element` and `elementIndex` are set for every element. The numbered names
+// (`element0`, `elementIndex1`, ...) that Kyverno also sets are rarely read,
+// so they are added by `on_query` when an expression names them: a deep copy
+// of each element saved.
 void evaluator::set_element(const value& element, std::size_t index, int nesting) {
   ctx_.set("element", element);
-  ctx_.set("element" + std::to_string(nesting), element);
   ctx_.set("elementIndex", value(static_cast<long long>(index)));
-  ctx_.set("elementIndex" + std::to_string(nesting), value(static_cast<long long>(index)));
+  const auto level = static_cast<std::size_t>(nesting);
+  if (element_slots_.size() <= level) element_slots_.resize(level + 1);
+  element_slots_[level] = element_slot{&element, index};
+}
+
+void evaluator::add_numbered_elements(std::string_view expression) {
+  for (std::size_t level = 0; level < element_slots_.size(); ++level) {
+    const element_slot& slot = element_slots_[level];
+    if (slot.element == nullptr) continue;
+    std::string name = "element" + std::to_string(level);
+    if (variables::references_identifier(expression, name) && ctx_.find(name) == nullptr) ctx_.set(name, *slot.element);
+    name = "elementIndex" + std::to_string(level);
+    if (variables::references_identifier(expression, name) && ctx_.find(name) == nullptr) {
+      ctx_.set(name, value(static_cast<long long>(slot.index)));
+    }
+  }
 }
 
 // The elements of a foreach: its `list` (a JMESPath expression, which may
@@ -514,6 +549,7 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
       return rule_outcome{rule_status::error, "failed to evaluate list " + f.list + ": " + elements.err().message};
     }
     value items = std::move(elements).value();
+    element_level slots{*this, static_cast<std::size_t>(nesting)};
     if (f.patch_strategic_merge) {
       // Checked before any work: the cost is known up front.
       std::size_t applied = 0;
@@ -729,6 +765,7 @@ rule_outcome evaluator::validate_foreach(const rule& r, const std::vector<foreac
       continue;  // Kyverno: a list that cannot be evaluated skips this foreach
     }
     value items = std::move(elements).value();
+    element_level slots{*this, static_cast<std::size_t>(nesting)};
     const auto& arr = items.as_array();
     checkpoint mark = save();
     for (std::size_t index = 0; index < arr.size(); ++index) {
