@@ -1,7 +1,14 @@
 #include "coco-admit/core/json.h"
 
+#include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <type_traits>
+#include <utility>
 #include <simdjson.h>
 
 #include <string_view>
@@ -10,77 +17,130 @@
 namespace coco_admit::json {
 namespace {
 
-result<value> convert(const simdjson::dom::element& e, std::size_t depth) {
-  if (depth > max_depth) {
-    return error::budget("JSON nesting deeper than " + std::to_string(max_depth) + " levels");
-  }
+enum class convert_error : unsigned char { none, too_deep, unknown_type };
+
+// Rebuilds the null `out` in place from an already made payload: assigning a
+// temporary value instead cost a variant move and two destructions per node.
+// The constructors used here are noexcept, so `out` is never left destroyed.
+// One of 64 bits per key, from its length and end bytes. A key whose bit is
+// not yet set cannot be a duplicate, so the quadratic scan for an earlier
+// twin only runs on a collision instead of for every key.
+std::uint64_t key_bit(std::string_view k) {
+  std::size_t h = k.size();
+  if (!k.empty()) h = h * 31 + static_cast<unsigned char>(k.front()) * 7u + static_cast<unsigned char>(k.back());
+  return std::uint64_t{1} << (h & 63);
+}
+
+template <class T>
+void become(value& out, T&& payload) {
+  static_assert(std::is_nothrow_constructible_v<value, T&&>);
+  std::destroy_at(&out);
+  std::construct_at(&out, std::forward<T>(payload));
+}
+
+// Writes into `out` (null on entry) rather than returning a result<value> per
+// node: the result wrapper and the moves it costs were most of the time spent
+// turning a parsed review into a value.
+convert_error convert(const simdjson::dom::element& e, value& out, std::size_t depth) {
+  if (depth > max_depth) return convert_error::too_deep;
   using t = simdjson::dom::element_type;
   switch (e.type()) {
-    case t::NULL_VALUE: return value();
-    case t::BOOL: return value(bool(e.get_bool().value_unsafe()));
-    case t::INT64: return value(static_cast<long long>(e.get_int64().value_unsafe()));
-    case t::UINT64: {
+    case t::NULL_VALUE: return convert_error::none;
+    case t::BOOL: become(out, bool(e.get_bool().value_unsafe())); return convert_error::none;
+    case t::INT64: become(out, static_cast<long long>(e.get_int64().value_unsafe())); return convert_error::none;
+    case t::UINT64:
       // Beyond int64: keep as double, as Go's float64 decoding would.
-      return value(static_cast<double>(e.get_uint64().value_unsafe()));
+      become(out, static_cast<double>(e.get_uint64().value_unsafe()));
+      return convert_error::none;
+    case t::DOUBLE: become(out, e.get_double().value_unsafe()); return convert_error::none;
+    case t::STRING: {
+      std::string_view s = e.get_string().value_unsafe();
+      become(out, std::string(s.data(), s.size()));
+      return convert_error::none;
     }
-    case t::DOUBLE: return value(e.get_double().value_unsafe());
-    case t::STRING: return value(std::string(e.get_string().value_unsafe()));
     case t::ARRAY: {
-      value::array_t out;
       simdjson::dom::array a = e.get_array().value_unsafe();
-      out.reserve(a.size());
+      become(out, value::array_t{});
+      value::array_t& arr = out.as_array();
+      arr.reserve(a.size());
       for (simdjson::dom::element child : a) {
-        auto c = convert(child, depth + 1);
-        if (!c.ok()) return std::move(c).err();
-        out.push_back(std::move(c).value());
+        arr.emplace_back();
+        if (auto err = convert(child, arr.back(), depth + 1); err != convert_error::none) return err;
       }
-      return value(std::move(out));
+      return convert_error::none;
     }
     case t::OBJECT: {
-      value::object_t out;
       simdjson::dom::object o = e.get_object().value_unsafe();
-      out.reserve(o.size());
+      become(out, value::object_t{});
+      value::object_t& members = out.as_object();
+      const std::size_t n = o.size();
+      members.reserve(n);
       // Duplicate keys: the last one wins, as in Go's encoding/json. Small
       // objects (all real ones) are scanned; past that a hash index keeps a
       // request with 200,000 annotations linear (the scan took minutes).
       constexpr std::size_t scan_limit = 32;
       std::unordered_map<std::string_view, std::size_t> index;
-      if (o.size() > scan_limit) index.reserve(o.size());
-      for (auto field : o) {
-        auto c = convert(field.value, depth + 1);
-        if (!c.ok()) return std::move(c).err();
-        std::string_view k = field.key;
-        member* twin = nullptr;
-        if (o.size() > scan_limit) {
+      if (n > scan_limit) index.reserve(n);
+      std::uint64_t seen = 0;  // key_bit of every key so far (scanned objects)
+      // The iterator's key() and value() rather than range-for's key_value_pair:
+      // building that pair per field cost a store-forwarding stall.
+      for (auto field = o.begin(); field != o.end(); ++field) {
+        const std::string_view k = field.key();
+        value* slot = nullptr;
+        if (n > scan_limit) {
           // Keys are views into the parser's buffer, which outlives this call.
-          auto [it, fresh] = index.emplace(k, out.size());
-          if (!fresh) twin = &out[it->second];
+          auto [it, fresh] = index.emplace(k, members.size());
+          if (!fresh) slot = &members[it->second].val;
+        } else if (const std::uint64_t bit = key_bit(k); (seen & bit) == 0) {
+          seen |= bit;
         } else {
-          for (member& m : out) {
+          for (member& m : members) {
             if (m.key.size() == k.size() && m.key == k) {
-              twin = &m;
+              slot = &m.val;
               break;
             }
           }
         }
-        if (twin != nullptr) twin->val = std::move(c).value();
-        else out.push_back(member{std::string(k), std::move(c).value()});
+        if (slot != nullptr) {
+          *slot = value();  // the earlier value is replaced whole
+        } else {
+          member& m = members.emplace_back();
+          m.key = std::string(k.data(), k.size());
+          slot = &m.val;
+        }
+        if (auto err = convert(field.value(), *slot, depth + 1); err != convert_error::none) return err;
       }
-      return value(std::move(out));
+      return convert_error::none;
     }
+  }
+  return convert_error::unknown_type;
+}
+
+result<value> convert_root(const simdjson::dom::element& e) {
+  value out;
+  switch (convert(e, out, 0)) {
+    case convert_error::none: return out;
+    case convert_error::too_deep:
+      return error::budget("JSON nesting deeper than " + std::to_string(max_depth) + " levels");
+    case convert_error::unknown_type: break;
   }
   return error::internal("unknown simdjson element type");
 }
 
-void write(const value& v, std::string& out, int indent, int level) {
+template <bool pretty>
+void write(const value& v, std::string& out, int level) {
   auto newline = [&](int lvl) {
-    if (indent < 0) return;
-    out.push_back('\n');
-    out.append(static_cast<std::size_t>(indent * lvl), ' ');
+    if constexpr (pretty) {
+      out.push_back('\n');
+      out.append(static_cast<std::size_t>(2 * lvl), ' ');
+    }
   };
   switch (v.type()) {
-    case value::kind::null: out += "null"; return;
-    case value::kind::boolean: out += v.as_bool() ? "true" : "false"; return;
+    case value::kind::null: out.append("null", 4); return;
+    case value::kind::boolean:
+      if (v.as_bool()) out.append("true", 4);
+      else out.append("false", 5);
+      return;
     case value::kind::integer: {
       char buf[24];
       auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
@@ -95,7 +155,7 @@ void write(const value& v, std::string& out, int indent, int level) {
       for (std::size_t i = 0; i < a.size(); ++i) {
         if (i) out.push_back(',');
         newline(level + 1);
-        write(a[i], out, indent, level + 1);
+        write<pretty>(a[i], out, level + 1);
       }
       if (!a.empty()) newline(level);
       out.push_back(']');
@@ -108,15 +168,50 @@ void write(const value& v, std::string& out, int indent, int level) {
         if (i) out.push_back(',');
         newline(level + 1);
         append_quoted(o[i].key, out);
-        out.push_back(':');
-        if (indent >= 0) out.push_back(' ');
-        write(o[i].val, out, indent, level + 1);
+        if constexpr (pretty) out.append(": ", 2);
+        else out.push_back(':');
+        write<pretty>(o[i].val, out, level + 1);
       }
       if (!o.empty()) newline(level);
       out.push_back('}');
       return;
     }
   }
+}
+
+// Bytes append_quoted cannot copy as they are: controls, '"', '\\' and every
+// non-ASCII byte (which starts a UTF-8 sequence to check).
+constexpr std::array<bool, 256> make_special() {
+  std::array<bool, 256> t{};
+  for (std::size_t c = 0; c < 256; ++c) t[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+  return t;
+}
+constexpr auto special = make_special();
+
+// Offset of the first special byte at or after `i` (or `n`). Eight bytes at a
+// time: Kubernetes strings are mostly plain ASCII, and the per-byte loop was
+// the hottest part of serialising a review.
+std::size_t skip_plain(const char* p, std::size_t i, std::size_t n) {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p + i, 8);
+    const std::uint64_t q = x ^ (ones * '"');
+    const std::uint64_t b = x ^ (ones * '\\');
+    // The classic "has a zero byte" / "has a byte below k" tests: the lowest
+    // flagged byte is exact (borrows only propagate towards higher bytes).
+    const std::uint64_t below_space = (x - ones * 0x20) & ~x;
+    const std::uint64_t quote = (q - ones) & ~q;
+    const std::uint64_t backslash = (b - ones) & ~b;
+    const std::uint64_t hit = (below_space | quote | backslash | x) & highs;
+    if (hit != 0) {
+      if constexpr (std::endian::native == std::endian::little) return i + static_cast<std::size_t>(std::countr_zero(hit)) / 8;
+      break;
+    }
+  }
+  while (i < n && !special[static_cast<unsigned char>(p[i])]) ++i;
+  return i;
 }
 
 }  // namespace
@@ -127,7 +222,7 @@ result<value> parse(simdjson::dom::parser& parser, std::string_view text) {
   if (err) {
     return error::invalid(std::string("invalid JSON: ") + simdjson::error_message(err));
   }
-  return convert(root, 0);
+  return convert_root(root);
 }
 
 result<value> parse(std::string_view text) {
@@ -135,7 +230,7 @@ result<value> parse(std::string_view text) {
   return parse(parser, text);
 }
 
-result<value> from_element(const simdjson::dom::element& e) { return convert(e, 0); }
+result<value> from_element(const simdjson::dom::element& e) { return convert_root(e); }
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 when invalid
 // (overlong forms, surrogates and code points past U+10FFFF are invalid).
@@ -153,43 +248,52 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
 }
 
 void append_quoted(std::string_view s, std::string& out) {
-  static const char* hex = "0123456789abcdef";
+  static constexpr char hex[] = "0123456789abcdef";
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  out.reserve(out.size() + n + 2);
   out.push_back('"');
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
+  // [copied, i) is plain and not yet appended: runs are copied whole.
+  std::size_t copied = 0;
+  std::size_t i = 0;
+  while ((i = skip_plain(p, i, n)) < n) {
+    const auto c = static_cast<unsigned char>(p[i]);
     if (c >= 0x80) {
       // Go's encoding/json: invalid UTF-8 becomes U+FFFD, and U+2028/U+2029
       // are escaped, so every response is valid JSON whatever a message quotes.
-      std::size_t n = utf8_sequence(s, i);
-      if (n == 0) {
-        out += "\\ufffd";
+      const std::size_t len = utf8_sequence(s, i);
+      const bool separator = len == 3 && c == 0xE2 && static_cast<unsigned char>(p[i + 1]) == 0x80 &&
+                             (static_cast<unsigned char>(p[i + 2]) & 0xFE) == 0xA8;
+      if (len != 0 && !separator) {
+        i += len;
         continue;
       }
-      if (n == 3 && c == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-          (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
-        out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+      out.append(p + copied, i - copied);
+      if (len == 0) {
+        out.append("\\ufffd", 6);
+        i += 1;
       } else {
-        out.append(s.substr(i, n));
+        out.append(static_cast<unsigned char>(p[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029", 6);
+        i += 3;
       }
-      i += n - 1;
+      copied = i;
       continue;
     }
+    out.append(p + copied, i - copied);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(hex[c >> 4]);
-          out.push_back(hex[c & 0xf]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+      case '"': out.append("\\\"", 2); break;
+      case '\\': out.append("\\\\", 2); break;
+      case '\n': out.append("\\n", 2); break;
+      case '\r': out.append("\\r", 2); break;
+      case '\t': out.append("\\t", 2); break;
+      default: {
+        const char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+        out.append(esc, 6);
+      }
     }
+    copied = ++i;
   }
+  out.append(p + copied, n - copied);
   out.push_back('"');
 }
 
@@ -216,7 +320,7 @@ void append_number(double d, std::string& out) {
   out.append(buf, r.ptr);
 }
 
-void serialize_to(const value& v, std::string& out) { write(v, out, -1, 0); }
+void serialize_to(const value& v, std::string& out) { write<false>(v, out, 0); }
 
 std::string serialize(const value& v) {
   std::string out;
@@ -226,7 +330,7 @@ std::string serialize(const value& v) {
 
 std::string serialize_pretty(const value& v) {
   std::string out;
-  write(v, out, 2, 0);
+  write<true>(v, out, 0);
   return out;
 }
 

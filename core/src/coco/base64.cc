@@ -33,31 +33,30 @@ std::string describe_char(unsigned char c) {
 }
 
 std::string encode(std::string_view bytes, std::string_view alphabet, bool pad) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    std::uint32_t n = (std::uint32_t(static_cast<unsigned char>(bytes[i])) << 16) |
-                      (std::uint32_t(static_cast<unsigned char>(bytes[i + 1])) << 8) |
-                      std::uint32_t(static_cast<unsigned char>(bytes[i + 2]));
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += alphabet[(n >> 6) & 63];
-    out += alphabet[n & 63];
+  const std::size_t whole = bytes.size() / 3;
+  const std::size_t rest = bytes.size() % 3;
+  std::string out(whole * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1), '\0');
+  const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+  const char* abc = alphabet.data();
+  // Written through a pointer into the pre-sized string: appending a char at
+  // a time re-checked the capacity for every output byte.
+  char* o = out.data();
+  for (std::size_t k = 0; k < whole; ++k, in += 3, o += 4) {
+    const std::uint32_t n = (std::uint32_t{in[0]} << 16) | (std::uint32_t{in[1]} << 8) | in[2];
+    o[0] = abc[n >> 18];
+    o[1] = abc[(n >> 12) & 63];
+    o[2] = abc[(n >> 6) & 63];
+    o[3] = abc[n & 63];
   }
-  std::size_t rest = bytes.size() - i;
-  if (rest == 1) {
-    std::uint32_t n = std::uint32_t(static_cast<unsigned char>(bytes[i])) << 16;
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    if (pad) out += "==";
-  } else if (rest == 2) {
-    std::uint32_t n = (std::uint32_t(static_cast<unsigned char>(bytes[i])) << 16) |
-                      (std::uint32_t(static_cast<unsigned char>(bytes[i + 1])) << 8);
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += alphabet[(n >> 6) & 63];
-    if (pad) out += '=';
+  if (rest != 0) {
+    const std::uint32_t n = (std::uint32_t{in[0]} << 16) | (rest == 2 ? std::uint32_t{in[1]} << 8 : 0u);
+    o[0] = abc[n >> 18];
+    o[1] = abc[(n >> 12) & 63];
+    if (rest == 2) o[2] = abc[(n >> 6) & 63];
+    if (pad) {
+      if (rest == 1) o[2] = '=';
+      o[3] = '=';
+    }
   }
   return out;
 }

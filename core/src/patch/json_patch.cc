@@ -354,27 +354,57 @@ namespace {
 // Deeper than this the subtree is replaced whole (still a correct patch, bounded recursion).
 constexpr int max_diff_depth = 256;
 
-void diff_into(const value& a, const value& b, const std::string& path, std::vector<operation>& out, int depth) {
-  if (a == b) return;
+// Appends "/" and `key` as an RFC 6901 reference token. The path is one
+// buffer grown and cut back as the walk descends, instead of a fresh string
+// per member visited.
+void push_token(std::string& path, std::string_view key) {
+  path.push_back('/');
+  bool plain = true;
+  for (char c : key) plain &= c != '~' && c != '/';
+  if (plain) {
+    path.append(key);
+    return;
+  }
+  for (char c : key) {
+    if (c == '~') path.append("~0", 2);
+    else if (c == '/') path.append("~1", 2);
+    else path.push_back(c);
+  }
+}
+
+void push_index(std::string& path, std::size_t i) {
+  char buf[24];
+  buf[0] = '/';
+  auto r = std::to_chars(buf + 1, buf + sizeof buf, i);
+  path.append(buf, r.ptr);
+}
+
+// `a` and `b` differ: callers compare before descending, so each pair of
+// subtrees is compared once rather than once more per level above it.
+void diff_into(const value& a, const value& b, std::string& path, std::vector<operation>& out, int depth) {
   if (depth > max_diff_depth) {
     out.push_back(operation{"replace", path, {}, b, true});
     return;
   }
+  const std::size_t len = path.size();
   if (a.is_object() && b.is_object()) {
     const member_index in_a(&a), in_b(&b);
     for (const member& m : a.as_object()) {
       const value* other = in_b.find(m.key);
       if (other != nullptr && *other == m.val) continue;
-      const std::string child = path + "/" + json::escape_pointer_token(m.key);
+      push_token(path, m.key);
       if (other == nullptr) {
-        out.push_back(operation{"remove", child, {}, {}, false});
+        out.push_back(operation{"remove", path, {}, {}, false});
       } else {
-        diff_into(m.val, *other, child, out, depth + 1);
+        diff_into(m.val, *other, path, out, depth + 1);
       }
+      path.resize(len);
     }
     for (const member& m : b.as_object()) {
       if (in_a.find(m.key) == nullptr) {
-        out.push_back(operation{"add", path + "/" + json::escape_pointer_token(m.key), {}, m.val, true});
+        push_token(path, m.key);
+        out.push_back(operation{"add", path, {}, m.val, true});
+        path.resize(len);
       }
     }
     return;
@@ -384,11 +414,20 @@ void diff_into(const value& a, const value& b, const std::string& path, std::vec
     const auto& y = b.as_array();
     const std::size_t n = std::min(x.size(), y.size());
     for (std::size_t i = x.size(); i > n; --i) {
-      out.push_back(operation{"remove", path + "/" + std::to_string(i - 1), {}, {}, false});
+      push_index(path, i - 1);
+      out.push_back(operation{"remove", path, {}, {}, false});
+      path.resize(len);
     }
-    for (std::size_t i = 0; i < n; ++i) diff_into(x[i], y[i], path + "/" + std::to_string(i), out, depth + 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (x[i] == y[i]) continue;
+      push_index(path, i);
+      diff_into(x[i], y[i], path, out, depth + 1);
+      path.resize(len);
+    }
     for (std::size_t i = n; i < y.size(); ++i) {
-      out.push_back(operation{"add", path + "/" + std::to_string(i), {}, y[i], true});
+      push_index(path, i);
+      out.push_back(operation{"add", path, {}, y[i], true});
+      path.resize(len);
     }
     return;
   }
@@ -399,12 +438,18 @@ void diff_into(const value& a, const value& b, const std::string& path, std::vec
 
 std::vector<operation> diff(const value& before, const value& after) {
   std::vector<operation> out;
-  diff_into(before, after, "", out, 0);
+  if (before == after) return out;
+  std::string path;
+  path.reserve(128);
+  diff_into(before, after, path, out, 0);
   return out;
 }
 
 std::string serialize(const std::vector<operation>& ops) {
-  std::string out = "[";
+  std::string out;
+  // A guess that covers typical ops (short paths, small values) in one allocation.
+  out.reserve(2 + ops.size() * 96);
+  out.push_back('[');
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const operation& o = ops[i];
     if (i > 0) out.push_back(',');
