@@ -1,5 +1,7 @@
 // Fuzzes anchor preprocessing and kyaml-style merge: input is resource JSON "\n~~\n" overlay JSON.
-// Invariants: no crash or hang, bounded errors, and merging is deterministic (same input, same bytes).
+// Invariants: no crash or hang, bounded errors, merging is deterministic (same input, same bytes), and
+// merge_in_place agrees with merge(): the merged bytes when it reports a change, which it does exactly when
+// the merged tree differs under value::operator==, the resource untouched otherwise and on error.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -13,6 +15,22 @@ namespace {
 bool fuzz_match(const coco_admit::value& r, const coco_admit::value& p, void*) {
   if (p.is_string() && r.is_string()) return coco_admit::wildcard::match(p.as_string(), r.as_string());
   return r == p;
+}
+
+void check_in_place(const coco_admit::value& resource, const coco_admit::value& overlay,
+                    const coco_admit::result<coco_admit::value>& merged) {
+  using namespace coco_admit;
+  value in_place = resource;
+  auto changed = strategic_merge::merge_in_place(in_place, overlay);
+  if (changed.ok() != merged.ok()) std::abort();
+  if (!changed.ok()) {
+    if (changed.err().message != merged.err().message || json::serialize(in_place) != json::serialize(resource)) {
+      std::abort();
+    }
+    return;
+  }
+  if (*changed != (*merged != resource)) std::abort();
+  if (json::serialize(in_place) != json::serialize(*changed ? *merged : resource)) std::abort();
 }
 
 }  // namespace
@@ -30,10 +48,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto again = strategic_merge::merge(*resource, *overlay);
   if (direct.ok() != again.ok()) std::abort();
   if (direct.ok() && json::serialize(*direct) != json::serialize(*again)) std::abort();
+  check_in_place(*resource, *overlay, direct);
 
   auto pre = strategic_merge::preprocess(*resource, *overlay, strategic_merge::matcher{fuzz_match, nullptr});
   if (!pre.ok() || pre->skip) return 0;
   auto merged = strategic_merge::merge(*resource, pre->overlay);
   if (merged.ok()) (void)json::serialize(*merged);
+  check_in_place(*resource, pre->overlay, merged);
   return 0;
 }

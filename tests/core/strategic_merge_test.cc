@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <ostream>
 
 #include <string>
@@ -151,8 +152,149 @@ TEST_P(MergeTable, MatchesKyaml) {
   EXPECT_EQ(json::serialize(*r), c.expected);
 }
 
+// merge_in_place against merge(): the merged bytes when something changed and the resource untouched otherwise,
+// `changed` exactly when the merged tree differs under value::operator==, and the same error (resource untouched).
+void expect_in_place_matches(const value& resource, const value& overlay) {
+  auto merged = sm::merge(resource, overlay);
+  value in_place = resource;
+  auto changed = sm::merge_in_place(in_place, overlay);
+  ASSERT_EQ(merged.ok(), changed.ok()) << json::serialize(overlay);
+  if (!merged.ok()) {
+    EXPECT_EQ(changed.err().message, merged.err().message);
+    EXPECT_EQ(json::serialize(in_place), json::serialize(resource));
+    return;
+  }
+  EXPECT_EQ(*changed, *merged != resource) << json::serialize(overlay);
+  EXPECT_EQ(json::serialize(in_place), json::serialize(*changed ? *merged : resource)) << json::serialize(overlay);
+}
+
+TEST_P(MergeTable, InPlaceMatchesMerge) {
+  const merge_case& c = GetParam();
+  expect_in_place_matches(J(c.resource), J(c.overlay));
+  // Merging the result again changes nothing (kyaml merges are idempotent for these overlays).
+  value once = J(c.resource);
+  ASSERT_TRUE(sm::merge_in_place(once, J(c.overlay)).ok());
+  expect_in_place_matches(once, J(c.overlay));
+}
+
 INSTANTIATE_TEST_SUITE_P(Kyaml, MergeTable, ::testing::ValuesIn(kMergeCases),
                          [](const auto& info) { return std::string(info.param.name); });
+
+struct flag_case {
+  const char* name;
+  const char* resource;
+  const char* overlay;
+  bool changed;
+  const char* expected;  // the resource afterwards
+};
+void PrintTo(const flag_case& c, std::ostream* os) { *os << c.name; }
+
+const flag_case kFlagCases[] = {
+    {"empty_overlay", R"J({"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"}})J", R"J({})J", false,
+     R"J({"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"}})J"},
+    {"same_scalar", R"J({"metadata":{"name":"a","labels":{"x":"1"}}})J", R"J({"metadata":{"labels":{"x":"1"}}})J", false,
+     R"J({"metadata":{"name":"a","labels":{"x":"1"}}})J"},
+    {"equal_number_other_kind_keeps_bytes", R"J({"spec":{"replicas":1}})J", R"J({"spec":{"replicas":1.0}})J", false,
+     R"J({"spec":{"replicas":1}})J"},
+    {"replace_with_reordered_members_keeps_bytes", R"J({"spec":{"a":1,"b":2}})J",
+     R"J({"spec":{"$patch":"replace","b":2,"a":1}})J", false, R"J({"spec":{"a":1,"b":2}})J"},
+    {"same_atomic_list", R"J({"spec":{"args":["a","b"]}})J", R"J({"spec":{"args":["a","b"]}})J", false,
+     R"J({"spec":{"args":["a","b"]}})J"},
+    {"same_keyed_element", R"J({"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"a","image":"x"}]}})J",
+     R"J({"spec":{"containers":[{"name":"a","image":"x"}]}})J", false,
+     R"J({"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"a","image":"x"}]}})J"},
+    {"nulls_stripped", R"J({"metadata":{"name":"a","labels":null},"spec":{"x":{"y":null,"z":1}}})J", R"J({})J", true,
+     R"J({"metadata":{"name":"a"},"spec":{"x":{"z":1}}})J"},
+    {"null_in_untouched_sibling", R"J({"metadata":{"name":"a"},"spec":{"x":[null]}})J",
+     R"J({"metadata":{"name":"a"}})J", false, R"J({"metadata":{"name":"a"},"spec":{"x":[null]}})J"},
+    {"new_field", R"J({"metadata":{"name":"a"}})J", R"J({"metadata":{"labels":{"x":"1"}}})J", true,
+     R"J({"metadata":{"name":"a","labels":{"x":"1"}}})J"},
+    {"changed_scalar", R"J({"metadata":{"name":"a"}})J", R"J({"metadata":{"name":"b"}})J", true,
+     R"J({"metadata":{"name":"b"}})J"},
+    {"null_deletes", R"J({"metadata":{"name":"a","labels":{"x":"1","y":"2"}}})J", R"J({"metadata":{"labels":{"x":null}}})J",
+     true, R"J({"metadata":{"name":"a","labels":{"y":"2"}}})J"},
+    {"delete_then_add_same_size", R"J({"metadata":{"labels":{"x":"1"}}})J", R"J({"metadata":{"labels":{"x":null,"y":"1"}}})J",
+     true, R"J({"metadata":{"labels":{"y":"1"}}})J"},
+    {"keyed_list_reorder", R"J({"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"a"},{"name":"b"}]}})J",
+     R"J({"spec":{"containers":[{"name":"b"}]}})J", true,
+     R"J({"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"b"},{"name":"a"}]}})J"},
+    {"element_delete", R"J({"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"a"},{"name":"b"}]}})J",
+     R"J({"spec":{"containers":[{"name":"a","$patch":"delete"}]}})J", true,
+     R"J({"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"b"}]}})J"},
+    {"moved_element_edited", R"J({"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"a","image":"1"},{"name":"b","image":"2","x":null}]}})J",
+     R"J({"spec":{"containers":[{"name":"b","image":"3"}]}})J", true,
+     R"J({"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"b","image":"3"},{"name":"a","image":"1"}]}})J"},
+    {"map_replaced", R"J({"spec":{"a":{"b":1,"c":2}}})J", R"J({"spec":{"a":{"$patch":"replace","b":1}}})J", true,
+     R"J({"spec":{"a":{"b":1}}})J"},
+};
+
+class InPlaceFlag : public ::testing::TestWithParam<flag_case> {};
+
+TEST_P(InPlaceFlag, ChangedExactlyWhenTheTreeDiffers) {
+  const flag_case& c = GetParam();
+  value res = J(c.resource);
+  auto changed = sm::merge_in_place(res, J(c.overlay));
+  ASSERT_TRUE(changed.ok()) << changed.err().message;
+  EXPECT_EQ(*changed, c.changed);
+  EXPECT_EQ(json::serialize(res), c.expected);
+  expect_in_place_matches(J(c.resource), J(c.overlay));
+}
+
+INSTANTIATE_TEST_SUITE_P(StrategicMergeInPlace, InPlaceFlag, ::testing::ValuesIn(kFlagCases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(StrategicMergeInPlace, ErrorLeavesTheResourceUnchanged) {
+  struct bad {
+    const char* resource;
+    const char* overlay;
+  };
+  const bad cases[] = {
+      // "a" sorts before "z": its change is planned before "z" fails.
+      {R"J({"a":1,"metadata":{"labels":{"x":"1"}},"z":"x"})J", R"J({"a":2,"metadata":{"labels":{"y":"2"}},"z":{"b":1}})J"},
+      {R"J({"kind":"Pod","apiVersion":"v1","spec":{"containers":[{"name":"c","env":[]}]}})J",
+       R"J({"metadata":{"name":"n"},"spec":{"containers":[{"name":"c","env":{"a":1}}]}})J"},
+      {R"J({"metadata":{"labels":{}}})J", R"J({"metadata":{"name":"x","labels":{"$patch":"nope"}}})J"},
+      {R"J({"a":1})J", R"J({"$patch":"delete"})J"},
+  };
+  for (const bad& b : cases) {
+    value res = J(b.resource);
+    auto r = sm::merge_in_place(res, J(b.overlay));
+    EXPECT_FALSE(r.ok()) << b.overlay;
+    EXPECT_EQ(json::serialize(res), b.resource);
+    expect_in_place_matches(J(b.resource), J(b.overlay));
+  }
+}
+
+TEST(StrategicMergeInPlace, NaNNeverCompareEqual) {
+  // value::operator== says a NaN differs from itself, so a resource holding one always "changes", as the engine
+  // saw it when it compared the merged tree with the old one.
+  value res = J(R"J({"metadata":{"name":"a"},"spec":{"x":1}})J");
+  res["spec"]["x"] = std::nan("");
+  expect_in_place_matches(res, J(R"J({"metadata":{"name":"a"}})J"));
+  value overlay = J(R"J({"metadata":{"name":"a"}})J");
+  overlay["metadata"]["y"] = std::nan("");
+  expect_in_place_matches(J(R"J({"metadata":{"name":"a"}})J"), overlay);
+}
+
+TEST(StrategicMergeInPlace, RepeatedKeysBehaveAsInMerge) {
+  // Parsers never produce them, but a value built by hand can hold a key twice: the first one wins its position.
+  value res = J(R"J({"metadata":{"name":"a"}})J");
+  res["metadata"].as_object().push_back(coco_admit::member{"name", value("b")});
+  res["metadata"].as_object().push_back(coco_admit::member{"z", value(1)});
+  expect_in_place_matches(res, J(R"J({"metadata":{"labels":{"x":"1"}}})J"));
+  expect_in_place_matches(res, J(R"J({"metadata":{"name":"a"}})J"));
+  expect_in_place_matches(res, J(R"J({"metadata":{"z":null}})J"));
+  // Larger maps take other paths to find repeats (hashes, then a heap buffer past 64 keys).
+  for (int n : {20, 100}) {
+    value big = J(R"J({"metadata":{"labels":{}}})J");
+    for (int i = 0; i < n; ++i) big["metadata"]["labels"].set("k" + std::to_string(i), value(i));
+    const value overlay = J(R"J({"metadata":{"labels":{"k1":"x","new":"y","k3":null}}})J");
+    expect_in_place_matches(big, overlay);
+    expect_in_place_matches(big, J(R"J({"metadata":{"labels":{"k1":1}}})J"));
+    big["metadata"]["labels"].as_object().push_back(coco_admit::member{"k1", value("again")});
+    expect_in_place_matches(big, overlay);
+  }
+}
 
 TEST(StrategicMerge, Errors) {
   struct bad {
@@ -311,6 +453,13 @@ TEST_P(PreprocessTable, MatchesKyverno) {
     EXPECT_FALSE(r->skip) << r->skip_reason;
     EXPECT_EQ(json::serialize(r->overlay), c.expected);
   }
+}
+
+TEST_P(PreprocessTable, ThenInPlaceMatchesMerge) {
+  const pre_case& c = GetParam();
+  auto r = sm::preprocess(J(c.resource), J(c.overlay), kMatch);
+  ASSERT_TRUE(r.ok()) << r.err().message;
+  expect_in_place_matches(J(c.resource), r->overlay);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kyverno, PreprocessTable, ::testing::ValuesIn(kPreCases),

@@ -453,12 +453,10 @@ result<bool> evaluator::apply_psm(const value& overlay, std::string& skip_reason
     skip_reason = pre->skip_reason;
     return false;
   }
-  auto merged = strategic_merge::merge(res, pre->overlay);
-  if (!merged.ok()) return std::move(merged).err();
-  if (*merged == res) return false;
-  if (in_foreach_rule_ && !foreach_backup_) foreach_backup_ = std::move(res);
-  res = std::move(merged).value();
-  return true;
+  // The merge edits the resource in place, so the rule's one backup is taken before it. A merge that changes
+  // nothing leaves the resource as it was, so the backup is then just an early copy of the same state.
+  if (in_foreach_rule_ && !foreach_backup_) foreach_backup_ = res;
+  return strategic_merge::merge_in_place(res, pre->overlay);
 }
 
 result<bool> evaluator::apply_json6902(const value& text) {

@@ -16,6 +16,12 @@
 #include "coco-admit/core/strategic_merge.h"
 
 #include <algorithm>
+#include <array>
+#include <functional>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -162,9 +168,24 @@ constexpr gvk_row gvk_rows[] = {
 #undef BATCHB
 #undef META
 
-const field_row* find_field(std::string_view owner, std::string_view field) {
-  for (const field_row& r : schema_rows) {
-    if (owner == r.owner && field == r.field) return &r;
+// The rows of one owner type. A touched map resolves its type once, then looks its fields up among a few rows:
+// scanning the whole table compared long type names row by row.
+using field_rows = std::vector<const field_row*>;
+
+const field_rows* rows_of(std::string_view owner) {
+  static const auto by_owner = [] {
+    std::unordered_map<std::string_view, field_rows> m;
+    for (const field_row& r : schema_rows) m[r.owner].push_back(&r);
+    return m;
+  }();
+  auto it = by_owner.find(owner);
+  return it == by_owner.end() ? nullptr : &it->second;
+}
+
+const field_row* find_in(const field_rows* rows, std::string_view field) {
+  if (rows == nullptr) return nullptr;
+  for (const field_row* r : *rows) {
+    if (r->field == field) return r;
   }
   return nullptr;
 }
@@ -185,21 +206,73 @@ const char* schema_from_meta(const value* v) {
 
 bool missing(const value* v) { return v == nullptr || v->is_null(); }
 
-bool contains_null(const value& v) {
+bool is_nan(const value& v) { return v.is_double() && std::isnan(v.as_double()); }
+
+// `nan` also learns of any NaN met before the answer is known (see merger::nan).
+bool contains_null(const value& v, bool& nan) {
   switch (v.type()) {
     case value::kind::null: return true;
+    case value::kind::number: nan = nan || std::isnan(v.as_double()); return false;
     case value::kind::array:
       for (const auto& e : v.as_array()) {
-        if (contains_null(e)) return true;
+        if (contains_null(e, nan)) return true;
       }
       return false;
     case value::kind::object:
       for (const auto& m : v.as_object()) {
-        if (contains_null(m.val)) return true;
+        if (contains_null(m.val, nan)) return true;
       }
       return false;
     default: return false;
   }
+}
+
+bool contains_nan(const value& v) {
+  switch (v.type()) {
+    case value::kind::number: return std::isnan(v.as_double());
+    case value::kind::array:
+      for (const auto& e : v.as_array()) {
+        if (contains_nan(e)) return true;
+      }
+      return false;
+    case value::kind::object:
+      for (const auto& m : v.as_object()) {
+        if (contains_nan(m.val)) return true;
+      }
+      return false;
+    default: return false;
+  }
+}
+
+// Cheaper than sorting the names: small maps compare pairwise (mostly lengths), larger ones sort key hashes as
+// integers and look closer only when two hashes are equal.
+bool unique_keys(const value::object_t& mem) {
+  const std::size_t n = mem.size();
+  if (n < 2) return true;
+  if (n <= 16) {
+    for (std::size_t i = 1; i < n; ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (mem[i].key == mem[j].key) return false;
+      }
+    }
+    return true;
+  }
+  std::array<std::size_t, 64> small;
+  std::vector<std::size_t> large;
+  std::size_t* h = small.data();
+  if (n > small.size()) {
+    large.resize(n);
+    h = large.data();
+  }
+  for (std::size_t i = 0; i < n; ++i) h[i] = std::hash<std::string_view>{}(mem[i].key);
+  std::sort(h, h + n);
+  if (std::adjacent_find(h, h + n) == h + n) return true;
+  // Equal hashes: tell a collision from a repeated key.
+  std::vector<std::string_view> keys;
+  keys.reserve(n);
+  for (const member& m : mem) keys.push_back(m.key);
+  std::sort(keys.begin(), keys.end());
+  return std::adjacent_find(keys.begin(), keys.end()) == keys.end();
 }
 
 enum class node_kind { scalar, map, list };
@@ -231,25 +304,52 @@ std::optional<std::string> scalar_text(const value& v) {
   }
 }
 
-std::optional<std::string> element_key(const value& elem, const std::string& key) {
+std::optional<std::string> element_key(const value& elem, std::string_view key) {
   if (!elem.is_object()) return std::nullopt;
   const value* k = elem.find(key);
   if (k == nullptr) return std::nullopt;
   return scalar_text(*k);
 }
 
+// Where the walk is. Only errors print it, so it is a chain of links on the stack, rendered on demand: building a
+// path string for every visited field cost more than the merge of a small overlay.
+struct path_link {
+  const path_link* up = nullptr;  // nullptr: the parent is the root
+  std::string_view step;          // field name, or the key value of a merge-keyed list element
+  std::string_view list_key;      // the merge key, for list elements
+  bool element = false;
+};
+
+std::string render(const path_link* p) {
+  if (p == nullptr) return "";
+  std::string s = render(p->up);
+  if (p->element) {
+    s += ".[";
+    s += p->list_key;
+    s += '=';
+    s += p->step;
+    s += ']';
+  } else {
+    s += '.';
+    s += p->step;
+  }
+  return s;
+}
+
+std::string shown(const path_link* p) { return p == nullptr ? std::string(".") : render(p); }
+
 enum class directive { merge, replace, del };
 
-result<directive> parse_directive(const value& v, const std::string& path) {
+result<directive> parse_directive(const value& v, const path_link* path) {
   if (v.is_string()) {
     if (v.as_string() == "merge") return directive::merge;
     if (v.as_string() == "replace") return directive::replace;
     if (v.as_string() == "delete") return directive::del;
   }
-  return error::invalid("unknown patch strategy '" + json::serialize(v) + "' at " + (path.empty() ? "." : path));
+  return error::invalid("unknown patch strategy '" + json::serialize(v) + "' at " + shown(path));
 }
 
-result<directive> map_directive(const value* origin, const std::string& path) {
+result<directive> map_directive(const value* origin, const path_link* path) {
   if (origin == nullptr || !origin->is_object()) return directive::merge;
   const value* d = origin->find("$patch");
   if (d == nullptr) return directive::merge;
@@ -257,7 +357,7 @@ result<directive> map_directive(const value* origin, const std::string& path) {
 }
 
 // A list directive is an element that is exactly {$patch: X}; returns its index too.
-result<directive> list_directive(const value* origin, const std::string& path, std::size_t& at) {
+result<directive> list_directive(const value* origin, const path_link* path, std::size_t& at) {
   at = static_cast<std::size_t>(-1);
   if (origin == nullptr || !origin->is_array()) return directive::merge;
   const auto& arr = origin->as_array();
@@ -272,20 +372,135 @@ result<directive> list_directive(const value* origin, const std::string& path, s
   return directive::merge;
 }
 
-using maybe = std::optional<value>;  // nullopt = clear the node
+// ---------------------------------------------------------------------------------------------------------
+// The merge runs in two phases. Phase 1 (merger) walks resource and overlay read-only and describes the result
+// as a plan that points at the resource nodes it keeps; every error surfaces there, before the resource is
+// touched. Phase 2 (apply/build) carries the plan out by editing the resource's maps in place and moving its
+// subtrees into rebuilt lists, so nodes the overlay does not reach are never copied.
+
+struct entry;
+
+struct plan {
+  enum class op : std::uint8_t {
+    keep,  // the resource node `src` as it is: moved if it changes place
+    copy,  // the overlay node `src`, copied
+    own,   // `owned`, a node the merge made up (a merge key put back into a list element)
+    map,   // a map of `members`; `src` is the resource map they are edited into, or nullptr for a new map
+    list,  // a list of `elems`, always rebuilt
+  };
+  op kind = op::keep;
+  // A sparse map lists only the members of `src` that change or go (in member order), then the appended ones;
+  // the others stay as they are. A full map lists every member of the result, in order.
+  bool sparse = false;
+  const value* src = nullptr;
+  std::unique_ptr<value> owned;  // boxed: plans are moved around a lot, and most are not `own`
+  std::vector<entry> members;
+  std::vector<plan> elems;
+};
+
+struct entry {
+  std::string_view key;  // views into the resource or the overlay, both alive until phase 2 ends
+  const member* from;    // the member of plan::src this entry stands for; nullptr for an appended member
+  plan p;                // the keep plan without a node (dropped()) when the member goes
+};
+
+bool dropped(const plan& p) { return p.kind == plan::op::keep && p.src == nullptr; }
+
+using maybe = std::optional<plan>;  // nullopt = clear the node
+
+plan plan_of(const value* v, bool owned) {
+  plan p;
+  p.kind = owned ? plan::op::keep : plan::op::copy;
+  p.src = v;
+  return p;
+}
+
+// The value the plan yields, when it is a node that already exists.
+const value* existing(const plan& p) {
+  switch (p.kind) {
+    case plan::op::keep:
+    case plan::op::copy: return p.src;
+    case plan::op::own: return p.owned.get();
+    default: return nullptr;
+  }
+}
+
+bool yields_null(const plan& p) {
+  const value* v = existing(p);
+  return v != nullptr && v->is_null();
+}
+
+bool yields_map(const plan& p) {
+  const value* v = existing(p);
+  return p.kind == plan::op::map || (v != nullptr && v->is_object());
+}
+
+bool yields_empty_map(const plan& p) {
+  if (p.kind != plan::op::map) {
+    const value* v = existing(p);
+    return v != nullptr && v->is_object() && v->size() == 0;
+  }
+  if (!p.sparse) return p.members.empty();
+  std::size_t size = p.src->size();
+  for (const entry& e : p.members) {
+    if (e.from == nullptr) ++size;
+    else if (dropped(e.p)) --size;
+  }
+  return size == 0;
+}
+
+bool yields_member(const plan& p, std::string_view key) {
+  if (p.kind != plan::op::map) return existing(p)->find(key) != nullptr;
+  for (const entry& e : p.members) {
+    if (e.key == key) return !dropped(e.p);
+  }
+  return p.sparse && p.src->find(key) != nullptr;
+}
+
+// A kept or copied map spelled out member by member, so that members can be appended to it. (Only merge keys are
+// owned plans, and they are scalars.)
+plan spelled_out(const plan& p) {
+  const bool owned = p.kind == plan::op::keep;
+  plan out;
+  out.kind = plan::op::map;
+  out.src = owned ? p.src : nullptr;
+  for (const member& m : p.src->as_object()) {
+    out.members.push_back(entry{m.key, owned ? &m : nullptr, plan_of(&m.val, owned)});
+  }
+  return out;
+}
 
 class merger {
  public:
-  result<maybe> node(const value* dest, const value* origin, const char* schema, const std::string& path, int depth);
+  // `owned`: dest lies in the resource (phase 2 may move it); otherwise it is an overlay node walked against itself.
+  result<maybe> node(const value* dest, bool owned, const value* origin, const char* schema, const path_link* path,
+                     int depth);
+
+  // A NaN in the old resource or in the result makes `==` false, whatever else happened; the identity shortcut of
+  // same() would miss that, so phase 1 notes every NaN it meets in kept resource nodes or copied overlay nodes.
+  bool nan = false;
 
  private:
-  result<maybe> map(const value* dest, const value* origin, const char* schema, const std::string& path, int depth);
-  result<maybe> list(const value* dest, const value* origin, const field_row* row, const std::string& path, int depth);
+  result<maybe> map(const value* dest, bool owned, const value* origin, const char* schema, const path_link* path,
+                    int depth);
+  result<maybe> map_fields(const value* base, const value* other, const field_rows* rows, const path_link* path,
+                           int depth);
+  result<maybe> field(const value* d, bool owned, const value* o, const field_rows* rows, std::string_view name,
+                      const path_link* path, int depth);
+  result<maybe> list(const value* dest, bool owned, const value* origin, const field_row* row, const path_link* path,
+                     int depth);
+
+  plan whole(const value* v, bool owned) {
+    nan = nan || contains_nan(*v);
+    return plan_of(v, owned);
+  }
 };
 
-result<maybe> merger::node(const value* dest, const value* origin, const char* schema, const std::string& path,
-                           int depth) {
-  if (depth > max_depth) return error::budget("strategic merge nesting exceeds " + std::to_string(max_depth) + " at " + path);
+result<maybe> merger::node(const value* dest, bool owned, const value* origin, const char* schema,
+                           const path_link* path, int depth) {
+  if (depth > max_depth) {
+    return error::budget("strategic merge nesting exceeds " + std::to_string(max_depth) + " at " + render(path));
+  }
   const value* first = !missing(dest) ? dest : (!missing(origin) ? origin : nullptr);
   if (first == nullptr) {
     // kyaml VisitScalar on null nodes: the overlay's null (if any) wins; a null result clears the field.
@@ -294,25 +509,25 @@ result<maybe> merger::node(const value* dest, const value* origin, const char* s
   const node_kind k = kind_of(*first);
   for (const value* s : {dest, origin}) {
     if (!missing(s) && kind_of(*s) != k) {
-      return error::invalid("wrong node kind at " + (path.empty() ? std::string(".") : path) + ": the " +
-                            (s == dest ? "resource" : "patch") + " has " + kind_word(kind_of(*s)) + " where " +
-                            (s == dest ? "the patch" : "the resource") + " has " + kind_word(k));
+      return error::invalid("wrong node kind at " + shown(path) + ": the " + (s == dest ? "resource" : "patch") +
+                            " has " + kind_word(kind_of(*s)) + " where " + (s == dest ? "the patch" : "the resource") +
+                            " has " + kind_word(k));
     }
   }
   if (k == node_kind::scalar) {
-    if (origin != nullptr) return origin->is_null() ? maybe{} : maybe{*origin};
-    return maybe{*dest};
+    if (origin != nullptr) return origin->is_null() ? maybe{} : maybe{whole(origin, false)};
+    return maybe{whole(dest, owned)};
   }
   if (k == node_kind::map) {
     if (schema == nullptr) schema = schema_from_meta(dest);
     if (schema == nullptr) schema = schema_from_meta(origin);
-    return map(dest, origin, schema, path, depth);
+    return map(dest, owned, origin, schema, path, depth);
   }
-  return list(dest, origin, nullptr, path, depth);
+  return list(dest, owned, origin, nullptr, path, depth);
 }
 
-result<maybe> merger::map(const value* dest, const value* origin, const char* schema, const std::string& path,
-                          int depth) {
+result<maybe> merger::map(const value* dest, bool owned, const value* origin, const char* schema,
+                          const path_link* path, int depth) {
   // VisitMap: pick the node the fields are merged into.
   const value* base = dest;
   bool origin_elided = false;
@@ -332,8 +547,14 @@ result<maybe> merger::map(const value* dest, const value* origin, const char* sc
     if (*d == directive::replace) base = origin;
   }
   const bool base_is_origin = base == origin;
+  const bool base_owned = owned && base == dest;
   const value* other = origin;
+  const field_rows* rows = schema != nullptr ? rows_of(schema) : nullptr;
+  if (base_owned && !base_is_origin && unique_keys(base->as_object())) {
+    return map_fields(base, other, rows, path, depth);
+  }
 
+  // The general case, as kyaml does it: the sorted union of the field names, each walked.
   std::vector<std::string_view> names;
   names.reserve(base->size() + (other != nullptr ? other->size() : 0));
   for (const member& m : base->as_object()) {
@@ -355,65 +576,121 @@ result<maybe> merger::map(const value* dest, const value* origin, const char* sc
     const value* o = in_other.find(name);
     // Fast path: a subtree the overlay does not touch merges to itself unless
     // it holds nulls (which the walk drops), so skip the schema walk.
-    if (o == nullptr && d != nullptr && !base_is_origin && !contains_null(*d)) {
-      merged.emplace_back(name, maybe{*d});
+    if (o == nullptr && d != nullptr && !base_is_origin && !contains_null(*d, nan)) {
+      merged.emplace_back(name, plan_of(d, base_owned));
       continue;
     }
-    const field_row* row = schema != nullptr ? find_field(schema, name) : nullptr;
-    std::string child_path = path + "." + std::string(name);
-    result<maybe> r = error::internal("");
-    const value* first = !missing(d) ? d : o;
-    if (first != nullptr && first->is_array() && row != nullptr) {
-      // kind checks happen in node(); lists need the field row (strategy + element type).
-      if (!missing(d) && !missing(o) && !o->is_array()) {
-        r = node(d, o, nullptr, child_path, depth + 1);
-      } else {
-        r = list(d, o, row, child_path, depth + 1);
-      }
-    } else {
-      r = node(d, o, row != nullptr ? row->type : nullptr, child_path, depth + 1);
-    }
+    result<maybe> r = field(d, base_owned, o, rows, name, path, depth);
     if (!r.ok()) return std::move(r).err();
     merged.emplace_back(name, std::move(*r));
   }
 
-  value out = value::object();
-  auto& obj = out.as_object();
-  obj.reserve(merged.size());
+  plan out;
+  out.kind = plan::op::map;
+  out.src = base_owned ? base : nullptr;
+  out.members.reserve(merged.size());
   auto take = [&](std::string_view name) -> maybe* {
     auto it = std::lower_bound(merged.begin(), merged.end(), name,
                                [](const auto& p, std::string_view n) { return p.first < n; });
     return (it != merged.end() && it->first == name) ? &it->second : nullptr;
   };
-  // Existing fields keep their position (FieldSetter sets in place); new ones are appended in sorted order.
+  // Existing fields keep their position (FieldSetter sets in place); new ones are appended in sorted order. A
+  // repeated key keeps its first position only.
   for (const member& m : base->as_object()) {
     maybe* v = take(m.key);
-    if (v == nullptr || !v->has_value() || (*v)->is_null()) continue;
-    obj.push_back(member{m.key, std::move(**v)});
+    if (v == nullptr || !v->has_value() || yields_null(**v)) continue;
+    out.members.push_back(entry{m.key, base_owned ? &m : nullptr, std::move(**v)});
     v->reset();
   }
   for (auto& [name, v] : merged) {
-    if (!v.has_value() || v->is_null() || in_base.find(name) != nullptr) continue;
-    obj.push_back(member{std::string(name), std::move(*v)});
+    if (!v.has_value() || yields_null(*v) || in_base.find(name) != nullptr) continue;
+    out.members.push_back(entry{name, nullptr, std::move(*v)});
   }
   return maybe{std::move(out)};
 }
 
-result<maybe> merger::list(const value* dest, const value* origin, const field_row* row, const std::string& path,
-                           int depth) {
-  if (depth > max_depth) return error::budget("strategic merge nesting exceeds " + std::to_string(max_depth) + " at " + path);
+// merge2 on a resource map without repeated keys, which is what resources are: the same result as the general
+// case, but only the fields the overlay names or that hold nulls are walked (in sorted order, which decides the
+// first error), and the plan is sparse: the rest stay where they are without being sorted, looked up or listed.
+result<maybe> merger::map_fields(const value* base, const value* other, const field_rows* rows,
+                                 const path_link* path, int depth) {
+  constexpr std::size_t fresh = static_cast<std::size_t>(-1);
+  struct todo {
+    std::string_view name;
+    const value* d;
+    const value* o;
+    std::size_t at;  // index in out.members, or `fresh` for a field the resource lacks
+  };
+  const auto& mem = base->as_object();
+  const member_index in_other(other);
+  const bool origin_elided = other != nullptr && other->find("$patch") != nullptr;
+  plan out;
+  out.kind = plan::op::map;
+  out.sparse = true;
+  out.src = base;
+  std::vector<todo> todos;
+  for (const member& m : mem) {
+    const value* o = in_other.find(m.key);
+    if (o == nullptr && !contains_null(m.val, nan)) continue;
+    todos.push_back(todo{m.key, &m.val, o, out.members.size()});
+    out.members.push_back(entry{m.key, &m, plan{}});
+  }
+  if (other != nullptr) {
+    const member_index in_base(base);
+    for (const member& m : other->as_object()) {
+      if ((origin_elided && m.key == "$patch") || in_base.find(m.key) != nullptr) continue;
+      todos.push_back(todo{m.key, nullptr, in_other.find(m.key), fresh});
+    }
+  }
+  std::sort(todos.begin(), todos.end(), [](const todo& a, const todo& b) { return a.name < b.name; });
+  todos.erase(std::unique(todos.begin(), todos.end(), [](const todo& a, const todo& b) { return a.name == b.name; }),
+              todos.end());
+
+  std::vector<entry> added;  // sorted, as the todos
+  for (const todo& t : todos) {
+    result<maybe> r = field(t.d, true, t.o, rows, t.name, path, depth);
+    if (!r.ok()) return std::move(r).err();
+    const bool gone = !r->has_value() || yields_null(**r);
+    if (t.at != fresh) {
+      if (!gone) out.members[t.at].p = std::move(**r);  // else the placeholder says dropped
+    } else if (!gone) {
+      added.push_back(entry{t.name, nullptr, std::move(**r)});
+    }
+  }
+  for (entry& e : added) out.members.push_back(std::move(e));
+  return maybe{std::move(out)};
+}
+
+// One field of a map: lists need the schema row (strategy + element type); kind checks happen in node().
+result<maybe> merger::field(const value* d, bool owned, const value* o, const field_rows* rows,
+                            std::string_view name, const path_link* path, int depth) {
+  const field_row* row = find_in(rows, name);
+  const path_link child{path, name, {}, false};
+  const value* first = !missing(d) ? d : o;
+  if (first != nullptr && first->is_array() && row != nullptr) {
+    if (!missing(d) && !missing(o) && !o->is_array()) return node(d, owned, o, nullptr, &child, depth + 1);
+    return list(d, owned, o, row, &child, depth + 1);
+  }
+  return node(d, owned, o, row != nullptr ? row->type : nullptr, &child, depth + 1);
+}
+
+result<maybe> merger::list(const value* dest, bool owned, const value* origin, const field_row* row,
+                           const path_link* path, int depth) {
+  if (depth > max_depth) {
+    return error::budget("strategic merge nesting exceeds " + std::to_string(max_depth) + " at " + render(path));
+  }
   for (const value* s : {dest, origin}) {
     if (!missing(s) && !s->is_array()) {
-      return error::invalid("wrong node kind at " + path + ": the " + (s == dest ? "resource" : "patch") + " has " +
-                            kind_word(kind_of(*s)) + " where a list is expected");
+      return error::invalid("wrong node kind at " + render(path) + ": the " + (s == dest ? "resource" : "patch") +
+                            " has " + kind_word(kind_of(*s)) + " where a list is expected");
     }
   }
   const bool associative = row != nullptr && row->key != nullptr;
   if (!associative) {
-    if (missing(dest)) return origin == nullptr ? maybe{} : (origin->is_null() ? maybe{} : maybe{*origin});
+    if (missing(dest)) return origin == nullptr || origin->is_null() ? maybe{} : maybe{whole(origin, false)};
     if (origin != nullptr && origin->is_null()) return maybe{};
-    if (origin != nullptr) return maybe{*origin};
-    return maybe{*dest};
+    if (origin != nullptr) return maybe{whole(origin, false)};
+    return maybe{whole(dest, owned)};
   }
 
   // VisitList for an associative list.
@@ -424,6 +701,7 @@ result<maybe> merger::list(const value* dest, const value* origin, const field_r
   if (!d.ok()) return d.err();
   if (*d == directive::del) return maybe{};
   if (missing(dest) || *d == directive::replace) base = origin;
+  const bool base_owned = owned && base == dest;
 
   auto elements = [&](const value* list) {
     std::vector<const value*> out;
@@ -438,7 +716,7 @@ result<maybe> merger::list(const value* dest, const value* origin, const field_r
   };
   const std::vector<const value*> base_elems = elements(base);
   const std::vector<const value*> origin_elems = base == origin ? base_elems : elements(origin);
-  const std::string key = row->key;
+  const std::string_view key = row->key;  // static: plan entries may point at it
   const bool is_set = key.empty();
 
   auto text_of = [&](const value& e) { return is_set ? scalar_text(e) : element_key(e, key); };
@@ -458,11 +736,14 @@ result<maybe> merger::list(const value* dest, const value* origin, const field_r
     in_base.emplace(*t, i);
     if (in_origin.count(*t) == 0) values.push_back(*t);
   }
-  value out = value::array();
+  plan out;
+  out.kind = plan::op::list;
   if (values.empty()) {
-    for (const value* e : base_elems) out.push_back(*e);
+    out.elems.reserve(base_elems.size());
+    for (const value* e : base_elems) out.elems.push_back(whole(e, base_owned));
     return maybe{std::move(out)};
   }
+  out.elems.reserve(values.size());
   const char* elem_type = row->type;
   for (const std::string& v : values) {
     auto bi = in_base.find(v);
@@ -471,39 +752,217 @@ result<maybe> merger::list(const value* dest, const value* origin, const field_r
     const value* oe = oi != in_origin.end() ? origin_elems[oi->second] : nullptr;
     maybe merged;
     if (is_set) {
-      merged = oe != nullptr ? maybe{*oe} : maybe{*be};
+      merged = oe != nullptr ? whole(oe, false) : whole(be, base_owned);
     } else {
-      auto r = node(be, oe, elem_type, path + ".[" + key + "=" + v + "]", depth + 1);
+      const path_link child{path, v, key, true};
+      auto r = node(be, base_owned, oe, elem_type, &child, depth + 1);
       if (!r.ok()) return std::move(r).err();
       merged = std::move(*r);
     }
-    if (!merged.has_value() || merged->is_null() || (merged->is_object() && merged->size() == 0)) continue;
-    if (!is_set && merged->is_object() && merged->find(key) == nullptr) {
-      merged->set(key, *(oe != nullptr ? oe : be)->find(key));
+    if (!merged.has_value() || yields_null(*merged) || yields_empty_map(*merged)) continue;
+    if (!is_set && yields_map(*merged) && !yields_member(*merged, key)) {
+      if (merged->kind != plan::op::map) merged = spelled_out(*merged);
+      plan k;
+      k.kind = plan::op::own;
+      k.owned = std::make_unique<value>(*(oe != nullptr ? oe : be)->find(key));
+      nan = nan || is_nan(*k.owned);
+      merged->members.push_back(entry{key, nullptr, std::move(k)});
     }
-    out.push_back(std::move(*merged));
+    out.elems.push_back(std::move(*merged));
   }
   // Resource elements that carry no usable key cannot be targeted; kyaml keeps them after the keyed ones
   // (empty and null elements are dropped by its ElementSetter).
   for (const value* e : base_elems) {
     if (text_of(*e).has_value() || e->is_null() || (e->is_object() && e->size() == 0)) continue;
-    out.push_back(*e);
+    out.elems.push_back(whole(e, base_owned));
   }
   return maybe{std::move(out)};
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Change test: would the plan's result compare equal (value::operator==) to `b`? Mirrors that operator, with one
+// shortcut: a kept node still in its place equals itself, which holds as long as no NaN is around (merger::nan).
+
+bool same(const plan& p, const value& b);
+
+// operator== on objects: sizes, then members pairwise while the keys line up, then by lookup.
+template <class Member, class Same>
+bool same_members(const std::vector<Member>& out, const value& b, Same same_member) {
+  if (!b.is_object() || b.size() != out.size()) return false;
+  const auto& bo = b.as_object();
+  std::size_t i = 0;
+  for (; i < bo.size() && out[i].key == bo[i].key; ++i) {
+    if (!same_member(out[i], bo[i].val)) return false;
+  }
+  if (i == bo.size()) return true;
+  const member_index in_b(&b);
+  for (; i < bo.size(); ++i) {
+    const value* other = in_b.find(out[i].key);
+    if (other == nullptr || !same_member(out[i], *other)) return false;
+  }
+  return true;
+}
+
+// A sparse map compared with anything but its own source (a list element that moved): spell its members out.
+bool same_sparse_elsewhere(const plan& p, const value& b) {
+  struct out_member {
+    std::string_view key;
+    const plan* p;   // or
+    const value* v;  // a member kept as it is
+  };
+  std::vector<out_member> out;
+  out.reserve(p.src->size() + p.members.size());
+  std::size_t k = 0;
+  for (const member& m : p.src->as_object()) {
+    if (k < p.members.size() && p.members[k].from == &m) {
+      if (!dropped(p.members[k].p)) out.push_back(out_member{m.key, &p.members[k].p, nullptr});
+      ++k;
+    } else {
+      out.push_back(out_member{m.key, nullptr, &m.val});
+    }
+  }
+  for (; k < p.members.size(); ++k) out.push_back(out_member{p.members[k].key, &p.members[k].p, nullptr});
+  return same_members(out, b, [](const out_member& m, const value& v) {
+    return m.p != nullptr ? same(*m.p, v) : *m.v == v;
+  });
+}
+
+bool same(const plan& p, const value& b) {
+  switch (p.kind) {
+    case plan::op::keep:
+    case plan::op::copy: return p.src == &b || *p.src == b;
+    case plan::op::own: return *p.owned == b;
+    case plan::op::list: {
+      if (!b.is_array() || b.size() != p.elems.size()) return false;
+      const auto& arr = b.as_array();
+      for (std::size_t i = 0; i < arr.size(); ++i) {
+        if (!same(p.elems[i], arr[i])) return false;
+      }
+      return true;
+    }
+    case plan::op::map: {
+      if (!p.sparse) return same_members(p.members, b, [](const entry& e, const value& v) { return same(e.p, v); });
+      if (p.src != &b) return same_sparse_elsewhere(p, b);
+      // In its own place, with unique keys: equal exactly when nothing is dropped or added and every change is
+      // to an equal value.
+      for (const entry& e : p.members) {
+        if (e.from == nullptr || dropped(e.p) || !same(e.p, e.from->val)) return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Phase 2. Plans point into the resource through const pointers because phase 1 only reads; the resource itself
+// is mutable (merge_in_place takes it by reference), so writing through them here is sound. Each resource node
+// is referenced by at most one plan, and a node is edited or moved only after the plans inside it are done.
+
+value& writable(const value* v) { return const_cast<value&>(*v); }
+
+void edit_map(plan& p, value& obj);
+
+value build(plan& p) {
+  switch (p.kind) {
+    case plan::op::keep: return std::move(writable(p.src));
+    case plan::op::copy: return *p.src;
+    case plan::op::own: return std::move(*p.owned);
+    case plan::op::map: {
+      if (p.src != nullptr) {
+        value& obj = writable(p.src);
+        edit_map(p, obj);
+        return std::move(obj);
+      }
+      value out = value::object();
+      auto& obj = out.as_object();
+      obj.reserve(p.members.size());
+      for (entry& e : p.members) obj.push_back(member{std::string(e.key), build(e.p)});
+      return out;
+    }
+    case plan::op::list: {
+      value out = value::array();
+      auto& arr = out.as_array();
+      arr.reserve(p.elems.size());
+      for (plan& e : p.elems) arr.push_back(build(e));
+      return out;
+    }
+  }
+  return value();
+}
+
+void apply(plan& p, value& slot) {
+  if (p.src == &slot && (p.kind == plan::op::keep || p.kind == plan::op::map)) {
+    if (p.kind == plan::op::map) edit_map(p, slot);
+    return;
+  }
+  value v = build(p);  // reads the old subtree at `slot`
+  slot = std::move(v);
+}
+
+// Entries for existing members come in member order (see merger::map).
+void edit_map(plan& p, value& obj) {
+  auto& mem = obj.as_object();
+  std::size_t k = 0, w = 0;
+  if (p.sparse) {
+    std::vector<const member*> gone;  // in member order
+    for (; k < p.members.size() && p.members[k].from != nullptr; ++k) {
+      entry& e = p.members[k];
+      if (dropped(e.p)) gone.push_back(e.from);
+      else apply(e.p, const_cast<member*>(e.from)->val);
+    }
+    if (!gone.empty()) {
+      std::size_t d = 0;
+      for (std::size_t i = 0; i < mem.size(); ++i) {
+        if (d < gone.size() && gone[d] == &mem[i]) {
+          ++d;
+          continue;
+        }
+        if (w != i) mem[w] = std::move(mem[i]);
+        ++w;
+      }
+      mem.erase(mem.begin() + static_cast<std::ptrdiff_t>(w), mem.end());
+    }
+  } else {
+    // Full: members without an entry are dropped.
+    for (std::size_t i = 0; i < mem.size(); ++i) {
+      if (k == p.members.size() || p.members[k].from != &mem[i]) continue;
+      apply(p.members[k].p, mem[i].val);
+      ++k;
+      if (w != i) mem[w] = std::move(mem[i]);
+      ++w;
+    }
+    mem.erase(mem.begin() + static_cast<std::ptrdiff_t>(w), mem.end());
+  }
+  for (; k < p.members.size(); ++k) mem.push_back(member{std::string(p.members[k].key), build(p.members[k].p)});
+}
+
+// `materialize`: carry the plan out even when the result equals the resource (merge() returns the merged tree
+// as kyaml writes it, e.g. 1.0 where the resource had 1); the change test is then skipped and reports true.
+result<bool> merge_into(value& resource, const value& overlay, bool materialize) {
+  merger m;
+  auto r = m.node(&resource, true, &overlay, nullptr, nullptr, 0);
+  if (!r.ok()) return std::move(r).err();
+  if (!r->has_value() || yields_null(**r)) return error::invalid("the patch deletes the whole resource");
+  plan& p = **r;
+  const bool changed = materialize || m.nan || !same(p, resource);
+  if (changed) apply(p, resource);
+  return changed;
+}
+
 }  // namespace
 
+result<bool> merge_in_place(value& resource, const value& overlay) { return merge_into(resource, overlay, false); }
+
 result<value> merge(const value& resource, const value& overlay) {
-  merger m;
-  auto r = m.node(&resource, &overlay, nullptr, "", 0);
+  value out = resource;
+  auto r = merge_into(out, overlay, true);
   if (!r.ok()) return std::move(r).err();
-  if (!r->has_value() || (*r)->is_null()) return error::invalid("the patch deletes the whole resource");
-  return std::move(**r);
+  return out;
 }
 
 const char* list_merge_key(std::string_view type_name, std::string_view field) {
-  const field_row* r = find_field(type_name, field);
+  const field_row* r = find_in(rows_of(type_name), field);
   return r != nullptr ? r->key : nullptr;
 }
 

@@ -12,6 +12,7 @@
 //   if (!pre.ok()) ...;                 // malformed overlay (validate-only anchor, ...)
 //   if (pre->skip) ...;                 // rule skip, pre->skip_reason says why
 //   auto merged = strategic_merge::merge(pod, pre->overlay);
+//   auto changed = strategic_merge::merge_in_place(pod, pre->overlay);   // or in place: pod becomes `merged`
 #pragma once
 
 #include <string>
@@ -53,6 +54,12 @@ result<preprocess_result> preprocess(const value& resource, value&& overlay, mat
 /// "wrong node kind", on an unknown `$patch` value, and when the overlay deletes the whole resource.
 /// Existing keys keep their position; new keys are appended in sorted order (kyaml walks sorted field names).
 result<value> merge(const value& resource, const value& overlay);
+
+/// merge() into `resource` itself, without copying the parts the overlay leaves alone. Returns whether the
+/// resource changed, exactly `!(old == merged)` under value::operator== (which ignores member order and
+/// 1 == 1.0); when it did not, the resource is left byte for byte as it was, not replaced by an equal tree.
+/// On error the resource is unchanged. `overlay` must not be (part of) `resource`.
+result<bool> merge_in_place(value& resource, const value& overlay);
 
 /// Merge key of the list at `field` inside objects of OpenAPI type `type_name` (e.g. "io.k8s.api.core.v1.PodSpec",
 /// "containers" -> "name"), "" for a merged set of scalars (finalizers), nullptr when the list is replaced
