@@ -141,7 +141,7 @@ class evaluator {
   std::string error_text(const error& e);
 
   // Mutation.
-  result<bool> apply_psm(const value& overlay, std::string& skip_reason);
+  result<bool> apply_psm(value overlay, std::string& skip_reason);
   result<bool> apply_json6902(const value& text);
   result<value> foreach_elements(const foreach_block& f);
   result<rule_outcome> mutate_foreach(const std::vector<foreach_block>& list, int nesting);
@@ -445,9 +445,9 @@ result<bool> evaluator::check_conditions(const condition_block& b, std::string& 
   return any_result && all_result;
 }
 
-result<bool> evaluator::apply_psm(const value& overlay, std::string& skip_reason) {
+result<bool> evaluator::apply_psm(value overlay, std::string& skip_reason) {
   value& res = resource();
-  auto pre = strategic_merge::preprocess(res, overlay, strategic_merge::matcher{&anchor_condition, nullptr});
+  auto pre = strategic_merge::preprocess(res, std::move(overlay), strategic_merge::matcher{&anchor_condition, nullptr});
   if (!pre.ok()) return std::move(pre).err();
   if (pre->skip) {
     skip_reason = pre->skip_reason;
@@ -609,7 +609,7 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
           return rule_outcome{rule_status::error, "variable substitution failed: " + error_text(overlay.err())};
         }
         std::string skip;
-        changed = apply_psm(*overlay, skip);
+        changed = apply_psm(std::move(*overlay), skip);
       } else if (f.patches_json6902) {
         auto text = substitute(*f.patches_json6902);
         if (!text.ok()) {
@@ -649,7 +649,7 @@ rule_outcome evaluator::mutate_rule(const rule& r) {
     auto overlay = substitute(*r.mutate.patch_strategic_merge);
     if (!overlay.ok()) return {rule_status::error, "variable substitution failed: " + error_text(overlay.err())};
     std::string skip;
-    auto changed = apply_psm(*overlay, skip);
+    auto changed = apply_psm(std::move(*overlay), skip);
     if (!changed.ok()) return {rule_status::error, "failed to patch resource: " + error_text(changed.err())};
     if (!*changed) return {rule_status::skip, "no patches applied"};
     return {rule_status::pass, ""};
