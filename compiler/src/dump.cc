@@ -141,9 +141,9 @@ std::string dump(const program& prog) {
     for (std::size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + std::to_string(v[i].policy) + "." + std::to_string(v[i].rule);
     return s;
   };
-  // One line per list: "<op> <kind> ns=<ns> [name=|label=|annotation=<key>] -> refs".
+  // One line per list: "<op> <kind> ns=<ns> [name=|label=|annotation=|name-prefix=|namespace-prefix=<key>] -> refs".
   auto object_level = [&](const std::string& prefix, const rule_selector::by_object& o) {
-    auto keyed = [&](const char* what, const std::unordered_map<std::string, std::vector<rule_ref>>& map) {
+    auto keyed = [&](const char* what, const rule_selector::rule_map& map) {
       std::vector<std::string> keys;
       for (const auto& [k, _] : map) keys.push_back(k);
       std::sort(keys.begin(), keys.end());
@@ -156,6 +156,8 @@ std::string dump(const program& prog) {
     keyed("name", o.by_name);
     keyed("label", o.by_label);
     keyed("annotation", o.by_annotation);
+    keyed("name-prefix", o.by_name_prefix);
+    keyed("namespace-prefix", o.by_namespace_prefix);
     out << "  " << prefix << " -> " << refs(o.unkeyed) << "\n";
   };
   auto leaf = [&](const std::string& prefix, const rule_selector::by_namespace& n) {

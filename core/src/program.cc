@@ -47,19 +47,22 @@ std::span<const rule_ref> rule_selector::select(const selection_keys& k, std::ve
   if (op == by_operation.end()) return {};
   auto kind = op->second.exact.find(std::string(k.kind));
   const by_object& leaf = (kind != op->second.exact.end() ? kind->second : op->second.any_kind).lookup(k.ns);
-  if (leaf.by_name.empty() && leaf.by_label.empty() && leaf.by_annotation.empty()) return leaf.unkeyed;
+  if (leaf.by_name.empty() && leaf.by_label.empty() && leaf.by_annotation.empty() && leaf.by_name_prefix.empty() &&
+      leaf.by_namespace_prefix.empty()) {
+    return leaf.unkeyed;
+  }
 
   // Usually the object picks no keyed list and `unkeyed` is the answer.
   bool picked = false;
-  auto pick = [&](const std::unordered_map<std::string, std::vector<rule_ref>>& map, const std::string& key) {
+  auto pick = [&](const rule_map& map, std::string_view key) {
     auto it = map.find(key);
     if (it == map.end()) return;
     if (!picked) scratch.assign(leaf.unkeyed.begin(), leaf.unkeyed.end());
     picked = true;
     scratch.insert(scratch.end(), it->second.begin(), it->second.end());
   };
-  if (!leaf.by_name.empty()) pick(leaf.by_name, std::string(k.name));
-  auto pick_pairs = [&](const std::unordered_map<std::string, std::vector<rule_ref>>& map, const value* obj) {
+  if (!leaf.by_name.empty()) pick(leaf.by_name, k.name);
+  auto pick_pairs = [&](const rule_map& map, const value* obj) {
     if (map.empty() || obj == nullptr || !obj->is_object()) return;
     for (const member& m : obj->as_object()) {
       if (m.val.is_string()) pick(map, pair_key(m.key, m.val.as_string()));
@@ -67,6 +70,12 @@ std::span<const rule_ref> rule_selector::select(const selection_keys& k, std::ve
   };
   pick_pairs(leaf.by_label, k.labels);
   pick_pairs(leaf.by_annotation, k.annotations);
+  auto pick_prefixes = [&](const rule_map& map, std::size_t longest, std::string_view text) {
+    if (map.empty()) return;
+    for (std::size_t n = 1; n <= std::min(longest, text.size()); ++n) pick(map, text.substr(0, n));
+  };
+  pick_prefixes(leaf.by_name_prefix, leaf.longest_name_prefix, k.name);
+  pick_prefixes(leaf.by_namespace_prefix, leaf.longest_namespace_prefix, k.ns);
   if (!picked) return leaf.unkeyed;
   // Program order again; a rule may sit under several keys (one per filter).
   std::sort(scratch.begin(), scratch.end());
@@ -91,10 +100,33 @@ struct rule_keys {
   std::set<std::string> names;
   std::set<std::string> labels;       ///< "k\0v"
   std::set<std::string> annotations;  ///< "k\0v"
+  std::set<std::string> name_prefixes;
+  std::set<std::string> namespace_prefixes;
 };
 
-// Adds the keys one filter needs (name, else a label pair, else an
-// annotation pair); false when it needs none that can be hashed.
+// What a name or namespace pattern's matches all start with: the bytes
+// before its first wildcard (all of it when it has none).
+std::string_view literal_prefix(std::string_view pattern) {
+  return pattern.substr(0, std::min(pattern.find_first_of("*?"), pattern.size()));
+}
+
+// The literal prefixes of `patterns`, or false when one has none (it can
+// match anything, so it cannot be a key).
+bool prefixes_of(const std::vector<std::string>& patterns, std::set<std::string>& out) {
+  if (patterns.empty()) return false;
+  std::set<std::string> found;
+  for (const auto& p : patterns) {
+    std::string_view prefix = literal_prefix(p);
+    if (prefix.empty()) return false;
+    found.emplace(prefix);
+  }
+  out.insert(found.begin(), found.end());
+  return true;
+}
+
+// Adds the keys one filter needs (a literal name, else a label pair, else an
+// annotation pair, else name prefixes, else namespace prefixes); false when
+// it needs none that can be hashed.
 bool object_keys_of(const resource_filter& f, rule_keys& k) {
   if (!f.names.empty() && std::none_of(f.names.begin(), f.names.end(), [](const std::string& n) {
         return wildcard::has_wildcards(n);
@@ -116,7 +148,8 @@ bool object_keys_of(const resource_filter& f, rule_keys& k) {
       return true;
     }
   }
-  return false;
+  if (prefixes_of(f.names, k.name_prefixes)) return true;
+  return prefixes_of(f.namespaces, k.namespace_prefixes);
 }
 
 rule_keys keys_of(const rule& r) {
@@ -146,6 +179,8 @@ rule_keys keys_of(const rule& r) {
         k.names = std::move(one.names);
         k.labels = std::move(one.labels);
         k.annotations = std::move(one.annotations);
+        k.name_prefixes = std::move(one.name_prefixes);
+        k.namespace_prefixes = std::move(one.namespace_prefixes);
         k.unkeyed = false;
         break;
       }
@@ -159,6 +194,8 @@ rule_keys keys_of(const rule& r) {
     k.names.clear();
     k.labels.clear();
     k.annotations.clear();
+    k.name_prefixes.clear();
+    k.namespace_prefixes.clear();
   }
   return k;
 }
@@ -174,6 +211,14 @@ void fill_object(rule_selector::by_object& leaf, const std::vector<const std::pa
     for (const auto& n : k.names) leaf.by_name[n].push_back(r->first);
     for (const auto& l : k.labels) leaf.by_label[l].push_back(r->first);
     for (const auto& a : k.annotations) leaf.by_annotation[a].push_back(r->first);
+    for (const auto& n : k.name_prefixes) {
+      leaf.by_name_prefix[n].push_back(r->first);
+      leaf.longest_name_prefix = std::max(leaf.longest_name_prefix, n.size());
+    }
+    for (const auto& n : k.namespace_prefixes) {
+      leaf.by_namespace_prefix[n].push_back(r->first);
+      leaf.longest_namespace_prefix = std::max(leaf.longest_namespace_prefix, n.size());
+    }
   }
 }
 

@@ -550,9 +550,10 @@ spec:
   EXPECT_NE(find_rule(r, "only-ns-a"), nullptr);
 }
 
-// Rules that need a literal name, label or annotation are reached through
-// the object's own keys; wildcards, expressions and other shapes stay
-// unkeyed. The candidates come back in program order.
+// Rules that need a literal name, label or annotation, or a name or
+// namespace with a literal prefix, are reached through the object's own
+// keys; bare wildcards, expressions and other shapes stay unkeyed. The
+// candidates come back in program order.
 TEST(Selector, NamesLabelsAndAnnotationsAreIndexed) {
   auto prog = compile(R"(
 apiVersion: kyverno.io/v1
@@ -578,9 +579,22 @@ spec:
   - name: all-of
     match: {all: [{resources: {kinds: [Pod]}}, {resources: {selector: {matchLabels: {app: web}}}}]}
     validate: {deny: {}}
+  - name: namespace-patterns
+    match: {any: [{resources: {kinds: [Pod], namespaces: ["ledger-?-*", payments]}}]}
+    validate: {deny: {}}
+  - name: bare-wildcard
+    match: {any: [{resources: {kinds: [Pod], names: ["*-api"]}}]}
+    validate: {deny: {}}
 )");
   ASSERT_TRUE(prog);
   std::vector<rule_ref> scratch;
+  auto names_in = [&](std::string_view ns, std::string_view name, const value& labels, const value& annotations) {
+    std::string out;
+    for (rule_ref r : prog->selector.select({"CREATE", "Pod", ns, name, &labels, &annotations}, scratch)) {
+      out += (out.empty() ? "" : " ") + prog->policies[r.policy].rules[r.rule].name;
+    }
+    return out;
+  };
   auto names_of = [&](std::string_view name, const value& labels, const value& annotations) {
     std::string out;
     for (rule_ref r : prog->selector.select({"CREATE", "Pod", "default", name, &labels, &annotations}, scratch)) {
@@ -595,12 +609,25 @@ spec:
   db.set("tier", value("db"));
   value opt_in = value::object();
   opt_in.set("coco.io/opt-in", value("yes"));
-  EXPECT_EQ(names_of("other", none, none), "wildcard-name");
-  EXPECT_EQ(names_of("web", none, none), "by-name wildcard-name");
-  EXPECT_EQ(names_of("other", web, none), "by-label wildcard-name all-of");
-  EXPECT_EQ(names_of("db", none, none), "name-or-label wildcard-name");
-  EXPECT_EQ(names_of("other", db, none), "name-or-label wildcard-name");
-  EXPECT_EQ(names_of("api", web, opt_in), "by-name by-label by-annotation wildcard-name all-of");
+  EXPECT_EQ(names_of("other", none, none), "bare-wildcard");
+  EXPECT_EQ(names_of("web", none, none), "by-name bare-wildcard");
+  EXPECT_EQ(names_of("web-1", none, none), "wildcard-name bare-wildcard");
+  EXPECT_EQ(names_of("other", web, none), "by-label all-of bare-wildcard");
+  EXPECT_EQ(names_of("db", none, none), "name-or-label bare-wildcard");
+  EXPECT_EQ(names_of("other", db, none), "name-or-label bare-wildcard");
+  EXPECT_EQ(names_of("api", web, opt_in), "by-name by-label by-annotation all-of bare-wildcard");
+  // The prefix is a superset: "ledger-" picks the rule, the full check decides.
+  EXPECT_EQ(names_in("ledger-eu", "other", none, none), "namespace-patterns bare-wildcard");
+  EXPECT_EQ(names_in("payments", "other", none, none), "namespace-patterns bare-wildcard");
+  EXPECT_EQ(names_in("ledger", "other", none, none), "bare-wildcard");
+  EXPECT_EQ(names_in("", "other", none, none), "bare-wildcard");
+  value p = doc(pod);
+  p["metadata"]["namespace"] = "ledger-eu";
+  auto r = engine::validate(*prog, engine_request::from_object(p), {});
+  EXPECT_EQ(find_rule(r, "namespace-patterns"), nullptr);  // "ledger-?-*" needs one byte, then a dash
+  p["metadata"]["namespace"] = "ledger-e-1";
+  r = engine::validate(*prog, engine_request::from_object(p), {});
+  EXPECT_NE(find_rule(r, "namespace-patterns"), nullptr);
 }
 
 // A label added by one mutate rule brings in a later rule that selects it

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -192,9 +193,10 @@ struct policy {
 /// namespace (rules that name only literal namespaces are hashed under each;
 /// the others apply to every namespace); level 4, inside each namespace
 /// leaf: the object's name, labels and annotations. A rule whose every
-/// match filter needs a literal name, a literal matchLabels pair or a
-/// literal annotation pair is hashed under those keys; the rest are
-/// `unkeyed`. Every list holds (policy index, rule index) pairs in program
+/// match filter needs a literal name, a literal matchLabels pair, a literal
+/// annotation pair, a name pattern with a literal prefix (`batch-*`) or
+/// namespace patterns with literal prefixes (`ledger-*`) is hashed under
+/// those keys; the rest are `unkeyed`. Every list holds (policy index, rule index) pairs in program
 /// order, and a request's candidates are the sorted union of `unkeyed` and
 /// the lists its own name, labels and annotations pick, so evaluation order
 /// is the same with or without the index, and a request visits only the
@@ -219,12 +221,26 @@ struct selection_keys {
 };
 
 struct rule_selector {
+  /// Hashes std::string keys and string_view probes alike, so a lookup by a
+  /// view into the request (or a prefix of one) allocates nothing.
+  struct key_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  using rule_map = std::unordered_map<std::string, std::vector<rule_ref>, key_hash, std::equal_to<>>;
   /// The last level: rules by the object's name, labels and annotations.
   struct by_object {
     std::vector<rule_ref> unkeyed;  ///< rules no name, label or annotation rules out
-    std::unordered_map<std::string, std::vector<rule_ref>> by_name;
-    std::unordered_map<std::string, std::vector<rule_ref>> by_label;       ///< key "k\0v"
-    std::unordered_map<std::string, std::vector<rule_ref>> by_annotation;  ///< key "k\0v"
+    rule_map by_name;
+    rule_map by_label;       ///< key "k\0v"
+    rule_map by_annotation;  ///< key "k\0v"
+    /// By the literal prefix of name patterns, and of namespace patterns
+    /// (a literal namespace is its own prefix); probed with every prefix of
+    /// the request's name or namespace up to the longest key.
+    rule_map by_name_prefix;
+    rule_map by_namespace_prefix;
+    std::size_t longest_name_prefix = 0;
+    std::size_t longest_namespace_prefix = 0;
   };
   struct by_namespace {
     by_object any_namespace;  ///< for namespaces no rule names literally
