@@ -251,7 +251,7 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
   if (hook == webhook::mutate) {
     e.record_patched = false;
     e.drop_failed_ignore_policies = true;
-    value original = req.operation == "DELETE" ? value() : req.object;
+    e.keep_original = req.operation != "DELETE";
     engine_response r = engine::mutate(prog, std::move(req), e);
     record(r, outcome);
     collect_warnings(r);
@@ -275,8 +275,9 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
       return;
     }
     open_response(out, api_version, uid, true);
-    if (original.is_object() && r.resource.is_object()) {
-      auto ops = json_patch::diff(original, r.resource);
+    // No original: no rule patched (or a DELETE, which is never patched).
+    if (r.original && r.original->is_object() && r.resource.is_object()) {
+      auto ops = json_patch::diff(*r.original, r.resource);
       if (!ops.empty()) {
         outcome.patch_ops = ops.size();
         out += R"(,"patchType":"JSONPatch","patch":")";

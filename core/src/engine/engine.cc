@@ -141,6 +141,9 @@ class evaluator {
   std::string error_text(const error& e);
 
   // Mutation.
+  void note_original() {
+    if (env_.keep_original && !original_) original_ = resource();
+  }
   result<bool> apply_psm(value overlay, std::string& skip_reason);
   result<bool> apply_json6902(const value& text);
   result<value> foreach_elements(const foreach_block& f);
@@ -193,6 +196,8 @@ class evaluator {
   bool in_foreach_rule_ = false;
   std::optional<value> foreach_backup_;
   std::vector<element_slot> element_slots_;
+  /// The resource before the first patch, when the environment asks for it.
+  std::optional<value> original_;
 };
 
 /// Nodes in `v` (every value, containers included), stopping once past `limit`.
@@ -455,6 +460,7 @@ result<bool> evaluator::apply_psm(value overlay, std::string& skip_reason) {
   }
   // The merge edits the resource in place, so the rule's one backup is taken before it. A merge that changes
   // nothing leaves the resource as it was, so the backup is then just an early copy of the same state.
+  note_original();
   if (in_foreach_rule_ && !foreach_backup_) foreach_backup_ = res;
   return strategic_merge::merge_in_place(res, pre->overlay);
 }
@@ -470,6 +476,7 @@ result<bool> evaluator::apply_json6902(const value& text) {
   }
   auto ops = json_patch::parse(ops_doc);
   if (!ops.ok()) return error::invalid("invalid patchesJson6902: " + ops.err().message);
+  note_original();
   value& res = resource();
   if (in_foreach_rule_) {
     // In place, so that a foreach of many small patches stays linear; the
@@ -945,6 +952,7 @@ engine_response evaluator::run(rule_type type) {
     i = k;
   }
   out.resource = std::move(resource());
+  out.original = std::move(original_);
   return out;
 }
 

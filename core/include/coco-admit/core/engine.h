@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include <optional>
+
 #include "coco-admit/core/cluster_state.h"
 #include "coco-admit/core/program.h"
 #include "coco-admit/core/value.h"
@@ -48,6 +50,9 @@ struct engine_response {
   std::vector<policy_response> policies;
   /// Mutation: the object after every policy; validation: the object checked.
   value resource;
+  /// Mutation with engine_environment::keep_original: the object as it was
+  /// before the first patch; empty when no rule got as far as patching.
+  std::optional<value> original;
 };
 
 /// What the request is about. `object` is null on DELETE, `old_object` null
@@ -98,6 +103,9 @@ struct engine_environment {
   /// rule errors contributes no changes (Kyverno's webhook drops them; its
   /// CLI keeps them).
   bool drop_failed_ignore_policies = false;
+  /// Keep the object as it was before the first patch (admission diffs the
+  /// result against it). Taken lazily: a request no rule patches costs no copy.
+  bool keep_original = false;
 };
 
 namespace engine {
