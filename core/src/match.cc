@@ -47,8 +47,9 @@ bool contains(const std::vector<std::string>& list, std::string_view s) {
 
 bool user_filters_match(const resource_filter& filter, const request_facts& f) {
   if (f.user_info == nullptr || f.user_info->is_null()) return true;  // ignored without admission info
+  if (filter.roles.empty() && filter.cluster_roles.empty() && filter.subjects.empty()) return true;
   std::string_view username = string_member(f.user_info, "username");
-  std::vector<std::string> groups;
+  std::vector<std::string_view> groups;
   if (const value* g = f.user_info->find("groups"); g != nullptr && g->is_array()) {
     for (const auto& e : g->as_array()) {
       if (e.is_string()) groups.push_back(e.as_string());
@@ -72,7 +73,7 @@ bool user_filters_match(const resource_filter& filter, const request_facts& f) {
       auto parts = split(s, ':');
       if (parts.size() >= 2 && parts[0] == "User" && wildcard::match(parts[1], username)) any = true;
       if (parts.size() >= 2 && parts[0] == "Group" &&
-          std::any_of(groups.begin(), groups.end(), [&](const std::string& g) { return wildcard::match(parts[1], g); })) {
+          std::any_of(groups.begin(), groups.end(), [&](std::string_view g) { return wildcard::match(parts[1], g); })) {
         any = true;
       }
       if (parts.size() >= 3 && parts[0] == "ServiceAccount" &&
