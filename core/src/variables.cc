@@ -7,15 +7,33 @@ namespace {
 
 constexpr int max_rescans = 16;  // bound on nested re-substitution rounds
 
-std::string self_path(const std::string& prefix, const std::vector<std::string>& path) {
+// Where substitution is in the template, as a chain of links on the stack:
+// it is only rendered when a `{{@}}` needs it, so the walk allocates nothing
+// per member or element.
+struct path_link {
+  const path_link* up;
+  std::string_view key;     ///< object member (when !is_index)
+  std::size_t index = 0;    ///< array element (when is_index)
+  bool is_index = false;
+};
+
+std::string self_path(const std::string& prefix, const path_link* path) {
+  std::vector<const path_link*> links;
+  for (const path_link* l = path; l != nullptr; l = l->up) links.push_back(l);
   std::string out = prefix;
-  for (const auto& token : path) {
-    bool index = !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
+  for (auto it = links.rbegin(); it != links.rend(); ++it) {
+    const path_link& l = **it;
+    if (l.is_index) {
+      out += "[" + std::to_string(l.index) + "]";
+      continue;
+    }
+    // A key of digits reads as an index, as it always has here.
+    bool index = !l.key.empty() && l.key.find_first_not_of("0123456789") == std::string_view::npos;
     if (index) {
-      out += "[" + token + "]";
+      out += "[" + std::string(l.key) + "]";
     } else {
       out += ".";
-      json::append_quoted(token, out);
+      json::append_quoted(l.key, out);
     }
   }
   return out;
@@ -39,7 +57,7 @@ bool references_identifier(std::string_view expr, std::string_view name) {
 
 namespace {
 
-result<value> eval_strict(const template_segment& seg, const options& o, const std::vector<std::string>& path) {
+result<value> eval_strict(const template_segment& seg, const options& o, const path_link* path) {
   if (o.on_query) o.on_query(seg.text);
   if (seg.what == template_segment::kind::self_ref) {
     return query(self_path(o.self_prefix, path), o);
@@ -48,7 +66,7 @@ result<value> eval_strict(const template_segment& seg, const options& o, const s
   return query(seg.text, o);
 }
 
-result<value> eval_variable(const template_segment& seg, const options& o, const std::vector<std::string>& path) {
+result<value> eval_variable(const template_segment& seg, const options& o, const path_link* path) {
   auto v = eval_strict(seg, o, path);
   // Budget errors stay errors even for the lenient resolver: a bound is a bound.
   if (v.ok() || !o.lenient || v.err().code == error::kind::budget) return v;
@@ -62,9 +80,9 @@ result<value> eval_variable(const template_segment& seg, const options& o, const
   return value("");
 }
 
-result<value> resolve_runtime(std::string text, const options& o, const std::vector<std::string>& path);
+result<value> resolve_runtime(std::string text, const options& o, const path_link* path);
 
-result<value> resolve_segments(const template_string& ts, const options& o, const std::vector<std::string>& path) {
+result<value> resolve_segments(const template_string& ts, const options& o, const path_link* path) {
   if (ts.segments.size() == 1 && ts.segments[0].what == template_segment::kind::nested) {
     return resolve_runtime(ts.segments[0].text, o, path);
   }
@@ -88,7 +106,7 @@ result<value> resolve_segments(const template_string& ts, const options& o, cons
 
 // The general loop of Kyverno's substituteVariablesIfAny, for strings whose
 // variables could not be parsed ahead of time (nesting, re-scans).
-result<value> resolve_runtime(std::string text, const options& o, const std::vector<std::string>& path) {
+result<value> resolve_runtime(std::string text, const options& o, const path_link* path) {
   for (int round = 0; round < max_rescans; ++round) {
     auto vars = find_variables(text);
     if (vars.empty()) return value(unescape_variables(text));
@@ -114,7 +132,7 @@ result<value> resolve_runtime(std::string text, const options& o, const std::vec
                        " nested rounds");
 }
 
-result<value> walk(const value& v, const tmpl& t, const options& o, std::vector<std::string>& path) {
+result<value> walk(const value& v, const tmpl& t, const options& o, const path_link* path) {
   switch (v.type()) {
     case value::kind::string: {
       auto it = t.strings->find(v.as_string());
@@ -126,9 +144,8 @@ result<value> walk(const value& v, const tmpl& t, const options& o, std::vector<
       out.reserve(v.as_array().size());
       std::size_t i = 0;
       for (const auto& e : v.as_array()) {
-        path.push_back(std::to_string(i++));
-        auto r = walk(e, t, o, path);
-        path.pop_back();
+        const path_link here{path, {}, i++, true};
+        auto r = walk(e, t, o, &here);
         if (!r.ok()) return std::move(r).err();
         out.push_back(std::move(r).value());
       }
@@ -145,9 +162,8 @@ result<value> walk(const value& v, const tmpl& t, const options& o, std::vector<
           if (!k.ok()) return std::move(k).err();
           key = k->is_string() ? k->as_string() : to_text(*k);
         }
-        path.push_back(key);
-        auto r = walk(m.val, t, o, path);
-        path.pop_back();
+        const path_link here{path, key};
+        auto r = walk(m.val, t, o, &here);
         if (!r.ok()) return std::move(r).err();
         out.push_back(member{std::move(key), std::move(r).value()});
       }
@@ -166,8 +182,7 @@ std::string to_text(const value& v) {
 
 result<value> substitute(const tmpl& t, const options& o) {
   if (!t.has_variables) return t.raw;
-  std::vector<std::string> path;
-  return walk(t.raw, t, o, path);
+  return walk(t.raw, t, o, nullptr);
 }
 
 result<value> substitute_text(std::string_view text, const options& o) {
