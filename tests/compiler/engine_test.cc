@@ -748,3 +748,34 @@ spec:
   EXPECT_EQ(json::serialize(r.resource["metadata"]["annotations"]),
             R"({"a-0-0":"80/80","a-0-1":"443/443","b-1-0":"8080/8080"})");
 }
+
+// A foreach that merges one element takes no backup of the resource: a merge
+// that fails must leave the resource exactly as the rule found it.
+TEST(Engine, FailingSingleElementForeachMergeLeavesTheResourceAlone) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: single}
+spec:
+  rules:
+  - name: bad-merge
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      foreach:
+      - list: request.object.spec.containers
+        patchStrategicMerge:
+          metadata:
+            labels: {touched: "yes"}
+          spec:
+            containers: "{{ element.name }}"
+)");
+  ASSERT_TRUE(prog);
+  value before = doc(pod);
+  engine_environment env;
+  auto r = engine::mutate(*prog, engine_request::from_object(before), env);
+  const rule_response* rr = find_rule(r, "bad-merge");
+  ASSERT_NE(rr, nullptr);
+  EXPECT_EQ(rr->status, rule_status::error) << rr->message;
+  EXPECT_NE(rr->message.find("wrong node kind"), std::string::npos) << rr->message;
+  EXPECT_EQ(json::serialize(r.resource), json::serialize(before));
+}

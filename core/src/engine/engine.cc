@@ -195,6 +195,9 @@ class evaluator {
   /// kept by the first element that changes it, put back if the rule errors.
   bool in_foreach_rule_ = false;
   std::optional<value> foreach_backup_;
+  /// The rule is one foreach merging one element: a failed merge leaves the
+  /// resource as it was and nothing comes after it, so no backup is needed.
+  bool foreach_single_merge_ = false;
   std::vector<element_slot> element_slots_;
   /// The resource before the first patch, when the environment asks for it.
   std::optional<value> original_;
@@ -461,7 +464,7 @@ result<bool> evaluator::apply_psm(value overlay, std::string& skip_reason) {
   // The merge edits the resource in place, so the rule's one backup is taken before it. A merge that changes
   // nothing leaves the resource as it was, so the backup is then just an early copy of the same state.
   note_original();
-  if (in_foreach_rule_ && !foreach_backup_) foreach_backup_ = res;
+  if (in_foreach_rule_ && !foreach_backup_ && !foreach_single_merge_) foreach_backup_ = res;
   return strategic_merge::merge_in_place(res, pre->overlay);
 }
 
@@ -572,6 +575,7 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
                                                     std::to_string(env_.max_foreach_merge_work) + " (elements x nodes)"};
       }
       merge_work_ += applied * nodes;
+      foreach_single_merge_ = nesting == 0 && list.size() == 1 && f.nested.empty() && applied == 1;
     }
     bool descending = f.patch_strategic_merge.has_value();
     if (f.ord != foreach_block::order::unset) descending = f.ord == foreach_block::order::descending;
@@ -643,9 +647,11 @@ rule_outcome evaluator::mutate_rule(const rule& r) {
   if (!r.mutate.foreach.empty()) {
     // A rule that fails part way leaves the resource as it found it.
     in_foreach_rule_ = true;
+    foreach_single_merge_ = false;
     foreach_backup_.reset();
     auto out = mutate_foreach(r.mutate.foreach, 0);
     in_foreach_rule_ = false;
+    foreach_single_merge_ = false;
     const bool failed = !out.ok() || out->status == rule_status::error || out->status == rule_status::fail;
     if (failed && foreach_backup_) resource() = std::move(*foreach_backup_);
     foreach_backup_.reset();
