@@ -188,6 +188,72 @@ TEST(Conditions, InFamily) {
   });
 }
 
+// List keys against list values: plain strings are hashed, wildcards and
+// ranges compared one by one. The result must be what comparing every pair
+// gives (checked here against that definition on random small lists), and
+// the one-by-one work is bounded.
+TEST(Conditions, SetOperatorsOnListsMatchPairwiseDefinition) {
+  const std::vector<std::string> atoms = {"a", "b", "ab", "a*", "*b", "?", "1", "2", "1-3", "5!-9", "", "*"};
+  auto pairwise = [](const std::vector<std::string>& keys, const std::vector<std::string>& vals, bool wild) {
+    std::size_t found = 0;
+    for (const auto& k : keys) {
+      bool hit = false;
+      for (const auto& v : vals) {
+        // AnyIn & co. match a pair as a scalar AnyIn does (wildcards both ways,
+        // ranges); the deprecated In of a list is exact (sets.HasAll).
+        if (!wild) {
+          hit = hit || k == v;
+          continue;
+        }
+        auto r = conditions::evaluate(conditions::op::any_in, value(k), value(value::array_t{value(v)}));
+        if (r.ok() && *r) hit = true;
+      }
+      found += hit ? 1 : 0;
+    }
+    return found;
+  };
+  std::uint32_t seed = 12345;
+  auto next = [&] { return seed = seed * 1664525u + 1013904223u; };
+  for (int round = 0; round < 2000; ++round) {
+    std::vector<std::string> keys, vals;
+    for (std::uint32_t i = 0, n = next() % 5 + 1; i < n; ++i) keys.push_back(atoms[next() % atoms.size()]);
+    for (std::uint32_t i = 0, n = next() % 5; i < n; ++i) vals.push_back(atoms[next() % atoms.size()]);
+    value key = value::array(), val = value::array();
+    for (const auto& k : keys) key.push_back(value(k));
+    for (const auto& v : vals) val.push_back(value(v));
+    for (bool wild : {true, false}) {
+      const std::size_t found = pairwise(keys, vals, wild);
+      auto any = conditions::evaluate(wild ? conditions::op::any_in : conditions::op::in, key, val);
+      auto all_not = conditions::evaluate(wild ? conditions::op::all_not_in : conditions::op::not_in, key, val);
+      ASSERT_TRUE(any.ok() && all_not.ok());
+      EXPECT_EQ(*any, wild ? found > 0 : found == keys.size()) << json::serialize(key) << " " << json::serialize(val);
+      EXPECT_EQ(*all_not, wild ? found == 0 : found != keys.size()) << json::serialize(key) << " " << json::serialize(val);
+    }
+  }
+}
+
+TEST(Conditions, LargeListsAreHashedAndWildcardWorkIsBounded) {
+  value keys = value::array(), vals = value::array();
+  for (int i = 0; i < 100000; ++i) {
+    keys.push_back(value("image-" + std::to_string(i)));
+    vals.push_back(value("image-" + std::to_string(i + 50000)));
+  }
+  auto all_in = conditions::evaluate(conditions::op::all_in, keys, vals);
+  ASSERT_TRUE(all_in.ok()) << all_in.err().message;
+  EXPECT_FALSE(*all_in);
+  auto any_in = conditions::evaluate(conditions::op::any_in, keys, vals);
+  ASSERT_TRUE(any_in.ok());
+  EXPECT_TRUE(*any_in);
+  // Wildcards on the value side must be compared with every key.
+  value wild = value::array();
+  for (int i = 0; i < 100000; ++i) wild.push_back(value("registry-" + std::to_string(i) + "/*"));
+  auto r = conditions::evaluate(conditions::op::any_in, keys, wild);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, error::kind::budget);
+  EXPECT_NE(r.err().message.find("AnyIn would compare 100000 keys with 100000 values"), std::string::npos)
+      << r.err().message;
+}
+
 TEST(Conditions, NumericFamily) {
   run({
       {"10", "GreaterThan", "5", true},

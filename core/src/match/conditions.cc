@@ -7,6 +7,8 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "coco-admit/core/duration.h"
@@ -249,7 +251,14 @@ bool set_entries(const std::vector<std::string>& keys, const value& val, bool ra
   return false;
 }
 
-bool set_operator(op o, const value& key, const value& val) {
+// Key/value pairs a set operator may compare one at a time. Both sides can
+// come from the request, and a wildcard on either side defeats hashing, so
+// two lists of 50,000 would otherwise cost seconds.
+constexpr std::size_t max_set_comparisons = 4'000'000;
+
+bool is_plain(const set_entry& e) { return !e.range && !wildcard::has_wildcards(e.text); }
+
+result<bool> set_operator(op o, const value& key, const value& val) {
   const bool deprecated = o == op::in || o == op::not_in;
   if (key.is_string() || key.is_number() || key.is_bool()) {
     std::string k = key.is_string() ? key.as_string() : go::sprint(key);
@@ -268,14 +277,40 @@ bool set_operator(op o, const value& key, const value& val) {
   for (const auto& e : key.as_array()) keys.push_back(go::sprint(e));
   std::vector<set_entry> entries;
   if (!set_entries(keys, val, !deprecated, entries)) return false;
+  // A key without wildcards equals a plain entry exactly when it matches it,
+  // so plain entries are hashed; only the others are compared one by one.
+  std::unordered_set<std::string_view> plain;
+  std::vector<const set_entry*> special;
+  for (const auto& e : entries) {
+    if (deprecated || is_plain(e)) plain.insert(e.text);
+    else special.push_back(&e);
+  }
+  std::size_t comparisons = 0;
+  for (const auto& k : keys) {
+    const bool wild_key = !deprecated && wildcard::has_wildcards(k);
+    comparisons += wild_key ? entries.size() : special.size();
+  }
+  if (comparisons > max_set_comparisons) {
+    return error::budget(std::string(operator_name(o)) + " would compare " + std::to_string(keys.size()) +
+                         " keys with " + std::to_string(entries.size()) + " values one by one (" +
+                         std::to_string(comparisons) + " wildcard or range comparisons), over the limit of " +
+                         std::to_string(max_set_comparisons));
+  }
   std::size_t found = 0;
   for (const auto& k : keys) {
-    for (const auto& e : entries) {
-      if (entry_matches(k, e, !deprecated)) {
-        ++found;
-        break;
+    bool hit = false;
+    if (!deprecated && wildcard::has_wildcards(k)) {
+      for (const auto& e : entries) {
+        if (entry_matches(k, e, true)) {
+          hit = true;
+          break;
+        }
       }
+    } else {
+      hit = plain.count(k) > 0;
+      for (std::size_t i = 0; !hit && i < special.size(); ++i) hit = entry_matches(k, *special[i], true);
     }
+    if (hit) ++found;
   }
   switch (o) {
     case op::any_in: return found > 0;

@@ -47,7 +47,8 @@ result<op> parse_operator(std::string_view name);
 /// Canonical Kyverno spelling ("Equals", "AnyNotIn", "GreaterThanOrEquals", ...).
 const char* operator_name(op o) noexcept;
 
-/// Evaluates one condition. Errors only for an out-of-range `op`.
+/// Evaluates one condition. Errors for an out-of-range `op`, and (error::budget)
+/// for a set operator whose wildcard or range comparisons would pass 4,000,000.
 result<bool> evaluate(op o, const value& key, const value& val);
 
 }  // namespace coco_admit::conditions
