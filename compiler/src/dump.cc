@@ -141,26 +141,27 @@ std::string dump(const program& prog) {
     for (std::size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + std::to_string(v[i].policy) + "." + std::to_string(v[i].rule);
     return s;
   };
-  // One line per list: "<op> <kind> ns=<ns> [name=|label=|annotation=|name-prefix=|namespace-prefix=<key>] -> refs".
+  // One line per list: "<op> <kind> ns=<ns> [name=|label=|annotation=|name-prefix=<key>] -> refs", and
+  // "<op> <kind> namespace-prefix=<prefix> -> refs" for the rules keyed by namespace prefix.
+  auto keyed = [&](const std::string& prefix, const char* what, const rule_selector::rule_map& map) {
+    std::vector<std::string> keys;
+    for (const auto& [k, _] : map) keys.push_back(k);
+    std::sort(keys.begin(), keys.end());
+    for (const auto& k : keys) {
+      std::string shown = k;
+      std::replace(shown.begin(), shown.end(), '\0', '=');
+      out << "  " << prefix << " " << what << "=" << shown << " -> " << refs(map.at(k)) << "\n";
+    }
+  };
   auto object_level = [&](const std::string& prefix, const rule_selector::by_object& o) {
-    auto keyed = [&](const char* what, const rule_selector::rule_map& map) {
-      std::vector<std::string> keys;
-      for (const auto& [k, _] : map) keys.push_back(k);
-      std::sort(keys.begin(), keys.end());
-      for (const auto& k : keys) {
-        std::string shown = k;
-        std::replace(shown.begin(), shown.end(), '\0', '=');
-        out << "  " << prefix << " " << what << "=" << shown << " -> " << refs(map.at(k)) << "\n";
-      }
-    };
-    keyed("name", o.by_name);
-    keyed("label", o.by_label);
-    keyed("annotation", o.by_annotation);
-    keyed("name-prefix", o.by_name_prefix);
-    keyed("namespace-prefix", o.by_namespace_prefix);
+    keyed(prefix, "name", o.by_name);
+    keyed(prefix, "label", o.by_label);
+    keyed(prefix, "annotation", o.by_annotation);
+    keyed(prefix, "name-prefix", o.by_name_prefix);
     out << "  " << prefix << " -> " << refs(o.unkeyed) << "\n";
   };
   auto leaf = [&](const std::string& prefix, const rule_selector::by_namespace& n) {
+    keyed(prefix, "namespace-prefix", n.by_namespace_prefix);
     std::vector<std::string> names;
     for (const auto& [ns, _] : n.exact) names.push_back(ns);
     std::sort(names.begin(), names.end());

@@ -46,9 +46,10 @@ std::span<const rule_ref> rule_selector::select(const selection_keys& k, std::ve
   auto op = by_operation.find(std::string(k.operation));
   if (op == by_operation.end()) return {};
   auto kind = op->second.exact.find(std::string(k.kind));
-  const by_object& leaf = (kind != op->second.exact.end() ? kind->second : op->second.any_kind).lookup(k.ns);
+  const by_namespace& namespaces = kind != op->second.exact.end() ? kind->second : op->second.any_kind;
+  const by_object& leaf = namespaces.lookup(k.ns);
   if (leaf.by_name.empty() && leaf.by_label.empty() && leaf.by_annotation.empty() && leaf.by_name_prefix.empty() &&
-      leaf.by_namespace_prefix.empty()) {
+      namespaces.by_namespace_prefix.empty()) {
     return leaf.unkeyed;
   }
 
@@ -75,7 +76,7 @@ std::span<const rule_ref> rule_selector::select(const selection_keys& k, std::ve
     for (std::size_t n = 1; n <= std::min(longest, text.size()); ++n) pick(map, text.substr(0, n));
   };
   pick_prefixes(leaf.by_name_prefix, leaf.longest_name_prefix, k.name);
-  pick_prefixes(leaf.by_namespace_prefix, leaf.longest_namespace_prefix, k.ns);
+  pick_prefixes(namespaces.by_namespace_prefix, namespaces.longest_namespace_prefix, k.ns);
   if (!picked) return leaf.unkeyed;
   // Program order again; a rule may sit under several keys (one per filter).
   std::sort(scratch.begin(), scratch.end());
@@ -190,6 +191,12 @@ rule_keys keys_of(const rule& r) {
       if (!object_keys_of(f, k)) k.unkeyed = true;
     }
   }
+  // Namespace prefixes sit one level up (by_namespace), apart from the
+  // object keys: a rule mixing both is left unkeyed, which is always safe.
+  if (!k.namespace_prefixes.empty() &&
+      (!k.names.empty() || !k.labels.empty() || !k.annotations.empty() || !k.name_prefixes.empty())) {
+    k.unkeyed = true;
+  }
   if (k.unkeyed) {
     k.names.clear();
     k.labels.clear();
@@ -215,10 +222,6 @@ void fill_object(rule_selector::by_object& leaf, const std::vector<const std::pa
       leaf.by_name_prefix[n].push_back(r->first);
       leaf.longest_name_prefix = std::max(leaf.longest_name_prefix, n.size());
     }
-    for (const auto& n : k.namespace_prefixes) {
-      leaf.by_namespace_prefix[n].push_back(r->first);
-      leaf.longest_namespace_prefix = std::max(leaf.longest_namespace_prefix, n.size());
-    }
   }
 }
 
@@ -226,14 +229,23 @@ void fill_object(rule_selector::by_object& leaf, const std::vector<const std::pa
 void fill_namespaces(rule_selector::by_namespace& leaf, const std::vector<const std::pair<rule_ref, rule_keys>*>& rules) {
   std::set<std::string> names;
   std::vector<const std::pair<rule_ref, rule_keys>*> reach;
+  std::vector<const std::pair<rule_ref, rule_keys>*> in_leaves;  // all but the namespace-prefix rules
   for (const auto* r : rules) {
+    if (!r->second.namespace_prefixes.empty()) {
+      for (const auto& p : r->second.namespace_prefixes) {
+        leaf.by_namespace_prefix[p].push_back(r->first);
+        leaf.longest_namespace_prefix = std::max(leaf.longest_namespace_prefix, p.size());
+      }
+      continue;
+    }
+    in_leaves.push_back(r);
     if (r->second.any_namespace) reach.push_back(r);
     else names.insert(r->second.namespaces.begin(), r->second.namespaces.end());
   }
   fill_object(leaf.any_namespace, reach);
   for (const auto& ns : names) {
     reach.clear();
-    for (const auto* r : rules) {
+    for (const auto* r : in_leaves) {
       if (r->second.any_namespace || r->second.namespaces.count(ns) > 0) reach.push_back(r);
     }
     fill_object(leaf.exact[ns], reach);
@@ -253,6 +265,11 @@ void build_selector(program& prog) {
         // A namespaced Policy only ever sees its own namespace.
         k.any_namespace = false;
         k.namespaces = {prog.policies[p].ns};
+      }
+      if (!k.any_namespace && !k.namespace_prefixes.empty()) {
+        // Literal namespaces only: the namespace level hashes them exactly.
+        k.namespace_prefixes.clear();
+        k.unkeyed = true;
       }
       kinds.insert(k.kinds.begin(), k.kinds.end());
       all.emplace_back(rule_ref{p, r}, std::move(k));

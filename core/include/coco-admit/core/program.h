@@ -234,18 +234,21 @@ struct rule_selector {
     rule_map by_name;
     rule_map by_label;       ///< key "k\0v"
     rule_map by_annotation;  ///< key "k\0v"
-    /// By the literal prefix of name patterns, and of namespace patterns
-    /// (a literal namespace is its own prefix); probed with every prefix of
-    /// the request's name or namespace up to the longest key.
+    /// By the literal prefix of name patterns, probed with every prefix of
+    /// the request's name up to the longest key.
     rule_map by_name_prefix;
-    rule_map by_namespace_prefix;
     std::size_t longest_name_prefix = 0;
-    std::size_t longest_namespace_prefix = 0;
   };
   struct by_namespace {
     by_object any_namespace;  ///< for namespaces no rule names literally
     /// namespace -> (any_namespace ∪ rules naming it).
     std::unordered_map<std::string, by_object> exact;
+    /// Rules keyed only by the literal prefixes of their namespace patterns
+    /// (`ledger-*`; a literal namespace is its own prefix), probed with every
+    /// prefix of the request's namespace. Kept here once, not in every leaf
+    /// of `exact`, which would hold a copy per namespace.
+    rule_map by_namespace_prefix;
+    std::size_t longest_namespace_prefix = 0;
     const by_object& lookup(std::string_view ns) const;
   };
   struct by_kind {
