@@ -49,6 +49,13 @@ spec:
     image: nginx:1.25
 )";
 
+// Whether validating the reference pod, moved to namespace `ns`, runs `rule`.
+bool validates_in(const program& prog, const std::string& ns, const std::string& rule) {
+  value p = doc(pod);
+  p["metadata"]["namespace"] = ns;
+  return find_rule(engine::validate(prog, engine_request::from_object(p), {}), rule) != nullptr;
+}
+
 }  // namespace
 
 TEST(Engine, StrategicMergeInjectsRuntimeClassAndPrependsInitContainer) {
@@ -540,14 +547,9 @@ spec:
   EXPECT_EQ(prog->selector.select({"CREATE", "Pod", "ns-a", "web", nullptr, nullptr}, scratch).size(), 2u);
   EXPECT_EQ(prog->selector.select({"CREATE", "Pod", "ns-b", "web", nullptr, nullptr}, scratch).size(), 1u);
   EXPECT_EQ(prog->selector.select({"CREATE", "ConfigMap", "ns-a", "web", nullptr, nullptr}, scratch).size(), 0u);
-  value p = doc(pod);
-  p["metadata"]["namespace"] = "ns-b";
-  auto r = engine::validate(*prog, engine_request::from_object(p), {});
-  EXPECT_EQ(find_rule(r, "only-ns-a"), nullptr);
-  ASSERT_NE(find_rule(r, "everywhere"), nullptr);
-  p["metadata"]["namespace"] = "ns-a";
-  r = engine::validate(*prog, engine_request::from_object(p), {});
-  EXPECT_NE(find_rule(r, "only-ns-a"), nullptr);
+  EXPECT_FALSE(validates_in(*prog, "ns-b", "only-ns-a"));
+  EXPECT_TRUE(validates_in(*prog, "ns-b", "everywhere"));
+  EXPECT_TRUE(validates_in(*prog, "ns-a", "only-ns-a"));
 }
 
 // Rules that need a literal name, label or annotation, or a name or
@@ -596,11 +598,7 @@ spec:
     return out;
   };
   auto names_of = [&](std::string_view name, const value& labels, const value& annotations) {
-    std::string out;
-    for (rule_ref r : prog->selector.select({"CREATE", "Pod", "default", name, &labels, &annotations}, scratch)) {
-      out += (out.empty() ? "" : " ") + prog->policies[r.policy].rules[r.rule].name;
-    }
-    return out;
+    return names_in("default", name, labels, annotations);
   };
   value none = value::object();
   value web = value::object();
@@ -621,13 +619,8 @@ spec:
   EXPECT_EQ(names_in("payments", "other", none, none), "namespace-patterns bare-wildcard");
   EXPECT_EQ(names_in("ledger", "other", none, none), "bare-wildcard");
   EXPECT_EQ(names_in("", "other", none, none), "bare-wildcard");
-  value p = doc(pod);
-  p["metadata"]["namespace"] = "ledger-eu";
-  auto r = engine::validate(*prog, engine_request::from_object(p), {});
-  EXPECT_EQ(find_rule(r, "namespace-patterns"), nullptr);  // "ledger-?-*" needs one byte, then a dash
-  p["metadata"]["namespace"] = "ledger-e-1";
-  r = engine::validate(*prog, engine_request::from_object(p), {});
-  EXPECT_NE(find_rule(r, "namespace-patterns"), nullptr);
+  EXPECT_FALSE(validates_in(*prog, "ledger-eu", "namespace-patterns"));  // "ledger-?-*": one byte, then a dash
+  EXPECT_TRUE(validates_in(*prog, "ledger-e-1", "namespace-patterns"));
 }
 
 // A label added by one mutate rule brings in a later rule that selects it
