@@ -772,3 +772,57 @@ spec:
   EXPECT_NE(rr->message.find("wrong node kind"), std::string::npos) << rr->message;
   EXPECT_EQ(json::serialize(r.resource), json::serialize(before));
 }
+
+// When the webhook drops a failed Ignore policy's patches, `images` built
+// from the patched object must go with them (lazily built images live as long
+// as the rule that asked for them).
+TEST(Engine, ImagesForgetTheDroppedPatchesOfAFailedIgnorePolicy) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: a-ignore}
+spec:
+  failurePolicy: Ignore
+  rules:
+  - name: retag
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      patchStrategicMerge:
+        spec:
+          containers:
+          - name: nginx
+            image: "nginx:2.0"
+  - name: read-then-fail
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      patchesJson6902: |-
+        - op: add
+          path: /metadata/labels/tag
+          value: "{{ images.containers.nginx.tag }}"
+        - op: test
+          path: /metadata/name
+          value: not-web
+---
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: b-after}
+spec:
+  rules:
+  - name: tag-annotation
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      patchStrategicMerge:
+        metadata:
+          annotations:
+            tag: "{{ images.containers.nginx.tag }}"
+)");
+  ASSERT_TRUE(prog);
+  engine_environment env;
+  env.drop_failed_ignore_policies = true;
+  auto r = engine::mutate(*prog, engine_request::from_object(doc(pod)), env);
+  const rule_response* failed = find_rule(r, "read-then-fail");
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->status, rule_status::error) << failed->message;
+  EXPECT_EQ(r.resource["spec"]["containers"].as_array()[0]["image"].as_string(), "nginx:1.25");
+  EXPECT_EQ(r.resource["metadata"]["annotations"]["tag"].as_string(), "1.25");
+}
