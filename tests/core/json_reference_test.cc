@@ -21,16 +21,33 @@ namespace {
 
 // --- reference append_quoted: one byte at a time ---------------------------------------------------------
 
+// Written differently from json.cc's byte-range test on purpose, so the two
+// check each other: decode the code point, then reject overlong forms,
+// surrogates and anything past U+10FFFF.
 std::size_t ref_utf8_sequence(std::string_view s, std::size_t i) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  unsigned char c = b(0);
-  std::size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xC0) != 0x80) return 0;
+  const auto lead = static_cast<unsigned char>(s[i]);
+  std::size_t n = 0;
+  std::uint32_t cp = 0;
+  if ((lead & 0xE0) == 0xC0) {
+    n = 2;
+    cp = lead & 0x1F;
+  } else if ((lead & 0xF0) == 0xE0) {
+    n = 3;
+    cp = lead & 0x0F;
+  } else if ((lead & 0xF8) == 0xF0) {
+    n = 4;
+    cp = lead & 0x07;
+  } else {
+    return 0;
   }
-  if (n == 3 && ((c == 0xE0 && b(1) < 0xA0) || (c == 0xED && b(1) >= 0xA0))) return 0;
-  if (n == 4 && ((c == 0xF0 && b(1) < 0x90) || (c == 0xF4 && b(1) >= 0x90))) return 0;
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto cont = static_cast<unsigned char>(s[i + k]);
+    if ((cont & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cont & 0x3F);
+  }
+  static constexpr std::uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < smallest[n] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return 0;
   return n;
 }
 
@@ -120,6 +137,15 @@ TEST(JsonReference, QuotesEveryBytePair) {
       ASSERT_EQ(fast_quoted(s), ref_quoted(s)) << a << " " << b;
     }
   }
+}
+
+// Bytes 0xF5-0xFF never start a UTF-8 sequence; each becomes U+FFFD, as Go
+// writes it. (A lead test of `>= 0xE0` once took F5 BF BF for a 3-byte
+// character and copied invalid UTF-8 into responses.)
+TEST(JsonReference, LeadBytesPastF4AreInvalid) {
+  std::string out;
+  json::append_quoted("a\xF5\xBF\xBF" "b\xFF\x80\x80", out);
+  EXPECT_EQ(out, R"("a\ufffd\ufffd\ufffdb\ufffd\ufffd\ufffd")");
 }
 
 TEST(JsonReference, QuotesEveryUtf8Sequence) {
