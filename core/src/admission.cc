@@ -20,8 +20,12 @@ struct scratch::impl {
 
 scratch::scratch() : impl_(std::make_unique<impl>()) {}
 scratch::~scratch() = default;
+std::size_t scratch::parser_capacity() const noexcept { return impl_->parser.capacity(); }
 
 namespace {
+
+/// Documents up to this size leave their parser capacity in the scratch for the next request.
+constexpr std::size_t retained_parser_document_bytes = std::size_t{1} << 20;
 
 std::string str_at(const value* obj, std::string_view key) {
   if (obj == nullptr) return {};
@@ -153,6 +157,18 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
   out.clear();
   outcome = review_outcome{};
   auto& st = s.get();
+  // A simdjson parser keeps the capacity of the largest document it has parsed (about 14 bytes per input byte),
+  // and this scratch lives as long as its thread: one 7 MiB request would pin ~100 MiB for good. Documents that
+  // large are rare, and parsing one costs far more than allocating again.
+  struct release_large_capacity {
+    scratch::impl& st;
+    std::size_t bytes;
+    ~release_large_capacity() {
+      if (bytes <= retained_parser_document_bytes) return;
+      st.parser = simdjson::dom::parser{};
+      st.copy = simdjson::padded_string{};
+    }
+  } release_after{st, body.size()};
   simdjson::dom::element root;
   simdjson::error_code err;
   if (padded) {

@@ -43,6 +43,11 @@ namespace {
 /// simdjson reads up to 64 bytes past the end of a document.
 constexpr std::size_t body_padding = 64;
 
+/// A connection keeps its request and response buffers between requests only up to this size. The API server
+/// holds many keep-alive connections; keeping each one's largest request made RSS grow with connections x
+/// largest request (64 connections that had seen a 600 KB update held 38 MiB).
+constexpr std::size_t retained_connection_buffer_bytes = 64 * 1024;
+
 std::chrono::steady_clock::duration seconds(double s) {
   return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
 }
@@ -652,7 +657,6 @@ class session final : public session_base, public std::enable_shared_from_this<s
           .num("patch_ops", static_cast<std::int64_t>(sum.patch_ops))
           .real("duration_seconds", dt);
     }
-    body_.trim(std::size_t{1} << 20);
     respond_prepared(http::status::ok, "application/json", keep);
   }
 
@@ -682,10 +686,13 @@ class session final : public session_base, public std::enable_shared_from_this<s
       w_.metrics->request_finished();
       in_flight_ = false;
     }
+    body_.trim(retained_connection_buffer_bytes);
     std::string keep_capacity = std::move(res_.body());
     res_ = {};
-    keep_capacity.clear();
-    res_.body() = std::move(keep_capacity);
+    if (keep_capacity.capacity() <= retained_connection_buffer_bytes) {
+      keep_capacity.clear();
+      res_.body() = std::move(keep_capacity);
+    }
     parser_.reset();
     if (ec) return;
     if (!keep) return close();

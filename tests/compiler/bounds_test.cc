@@ -483,3 +483,29 @@ TEST(Bounds, DeepPolicyYamlIsADiagnostic) {
     }
   }
 }
+
+// The scratch lives as long as its worker thread: a multi-megabyte review must not leave its parser capacity
+// (about 14 bytes per input byte) behind, while ordinary reviews keep theirs for the next request.
+TEST(Bounds, ScratchGivesBackTheParserCapacityOfAHugeReview) {
+  auto prog = compile(validate_policy(deny_if("{{ request.object.metadata.name }}")));
+  ASSERT_TRUE(prog);
+  admission::scratch s;
+  admission::review_outcome outcome;
+  std::string out;
+  const std::string small = review_of(pod());
+  admission::review(*prog, admission::webhook::validate, small, false, engine_environment{}, s, out, outcome);
+  EXPECT_TRUE(outcome.allowed) << out.substr(0, 300);
+  EXPECT_GE(s.parser_capacity(), small.size());
+
+  value annotations = value::object();
+  annotations.set("filler", value(std::string(3 << 20, 'x')));
+  const std::string huge = review_of(pod(value::object(), std::move(annotations)));
+  admission::review(*prog, admission::webhook::validate, huge, false, engine_environment{}, s, out, outcome);
+  EXPECT_TRUE(outcome.allowed) << out.substr(0, 300);
+  EXPECT_EQ(s.parser_capacity(), 0u);
+
+  admission::review(*prog, admission::webhook::validate, small, false, engine_environment{}, s, out, outcome);
+  EXPECT_TRUE(outcome.allowed) << out.substr(0, 300);
+  EXPECT_GE(s.parser_capacity(), small.size());
+  EXPECT_LT(s.parser_capacity(), std::size_t{1} << 20);
+}

@@ -15,6 +15,11 @@
                              TCP connections; counts every request sent and
                              every answer by status, and lists any request
                              that got no answer
+  bigbodies --port P --ca F --count N --body-file B --hold-dir D
+                             N keep-alive TLS connections each send B once and
+                             read the answer; then, holding all of them open,
+                             creates D/held and waits (up to 120 s) for
+                             D/release before closing; reports the statuses
 """
 import argparse
 import json
@@ -182,17 +187,68 @@ def mode_connflood(args):
     return out
 
 
+def read_response(s):
+    """Reads one HTTP/1.1 response with a Content-Length; its status code."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed before the headers")
+        data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    lines = head.decode(errors="replace").split("\r\n")
+    length = 0
+    for line in lines[1:]:
+        name, _, val = line.partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(val.strip())
+    while len(rest) < length:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed inside the body")
+        rest += chunk
+    return lines[0].split()[1]
+
+
+def mode_bigbodies(args):
+    with open(args.body_file, "rb") as f:
+        body = f.read()
+    request = (b"POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+               b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    ctx = tls_ctx(args.ca)
+    held, statuses, errors = [], {}, []
+    for _ in range(args.count):
+        try:
+            raw = socket.create_connection(("127.0.0.1", args.port), timeout=30)
+            s = ctx.wrap_socket(raw, server_hostname="localhost")
+            s.sendall(request)
+            status = read_response(s)
+            statuses[status] = statuses.get(status, 0) + 1
+            held.append(s)
+        except Exception as e:  # noqa: BLE001 - reported, the test decides
+            errors.append(repr(e)[:160])
+    open(os.path.join(args.hold_dir, "held"), "w").close()
+    deadline = time.monotonic() + 120
+    while not os.path.exists(os.path.join(args.hold_dir, "release")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for s in held:
+        s.close()
+    return {"held": len(held), "statuses": statuses, "errors": errors[:20]}
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["garbage", "idle", "connflood"])
+    p.add_argument("mode", choices=["garbage", "idle", "connflood", "bigbodies"])
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--ca", required=True)
     p.add_argument("--count", type=int, default=10000)
     p.add_argument("--seconds", type=float, default=3)
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--body-file")
+    p.add_argument("--hold-dir")
     args = p.parse_args()
-    modes = {"garbage": mode_garbage, "idle": mode_idle, "connflood": mode_connflood}
+    modes = {"garbage": mode_garbage, "idle": mode_idle, "connflood": mode_connflood,
+             "bigbodies": mode_bigbodies}
     print(json.dumps(modes[args.mode](args)))
     return 0
 

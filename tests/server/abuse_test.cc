@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <chrono>
 #include <fstream>
+#include <optional>
+#include <thread>
 
 #include "coco-admit/core/json.h"
 #include "server_test_support.h"
@@ -145,6 +148,50 @@ TEST_F(abuse_test, ConnectionFloodAnswersEveryRequest) {
   EXPECT_LT(grown, 64 * 1024) << "RSS grew by " << grown << " KiB";
 #endif
   std::printf("connection flood: %s, RSS grew by %ld KiB\n", all.c_str(), grown);
+}
+
+// Keep-alive connections that have each carried one large review must not
+// each keep a buffer that size: RSS would grow with connections x largest
+// request. Before the fix, 32 connections that had sent 900 KB each held
+// about 28 MiB between requests (the buffers were kept up to 1 MiB).
+TEST_F(abuse_test, ConnectionsDoNotKeepTheBuffersOfLargeRequests) {
+#ifdef COCO_ADMIT_ASAN
+  GTEST_SKIP() << "RSS is measured in the Release run: ASan's redzones and quarantine distort it";
+#endif
+  const int count = 32;
+  const std::size_t body_bytes = 900 * 1024;
+  running_server srv(files.config());
+  ASSERT_TRUE(srv.started());
+  write_file(files.dir.file("big.json"),
+             admission_review("big", "default", R"(,"padding":")" + std::string(body_bytes, 'x') + "\""));
+  auto big_requests = [&](int n, const std::string& hold) {
+    return drive(srv.port(), "bigbodies",
+                 "--count " + std::to_string(n) + " --body-file " + quote(files.dir.file("big.json")) + " --hold-dir " +
+                     quote(hold));
+  };
+  // A warm-up request settles the worker's one-off allocations (parser capacity, TLS); its driver finds
+  // "release" already there and does not wait.
+  const std::string warm = files.dir.file("warm"), hold = files.dir.file("hold");
+  ASSERT_EQ(run("mkdir -p " + quote(warm) + " " + quote(hold)).exit_code, 0);
+  write_file(warm + "/release", "");
+  big_requests(1, warm);
+  const std::size_t before = rss_kib();
+  value r;
+  std::thread driver([&] { r = big_requests(count, hold); });
+  std::optional<long> grown;
+  for (int i = 0; i < 1'200 && !grown; ++i) {
+    if (std::ifstream(hold + "/held").good()) grown = static_cast<long>(rss_kib()) - static_cast<long>(before);
+    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  write_file(hold + "/release", "");
+  driver.join();
+  ASSERT_TRUE(r.is_object());
+  EXPECT_EQ(r["held"].as_int(), count) << json::serialize(r);
+  EXPECT_EQ(r["statuses"]["200"].as_int(), count) << json::serialize(r);
+  ASSERT_TRUE(grown) << "the driver never reported its connections held";
+  std::printf("RSS grew by %ld KiB with %d connections held after a %zu KB request each\n", *grown, count,
+              body_bytes / 1024);
+  EXPECT_LT(*grown, 8 * 1024) << "RSS grew by " << *grown << " KiB";
 }
 
 }  // namespace

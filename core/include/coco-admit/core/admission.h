@@ -53,6 +53,9 @@ class scratch {
   scratch& operator=(const scratch&) = delete;
   struct impl;
   impl& get() { return *impl_; }
+  /// Largest document the kept parser takes without allocating (0 before the first review, and after one of
+  /// more than 1 MiB, whose capacity is given back).
+  std::size_t parser_capacity() const noexcept;
 
  private:
   std::unique_ptr<impl> impl_;
