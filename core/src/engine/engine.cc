@@ -136,9 +136,11 @@ class evaluator {
   };
   checkpoint save() const { return {ctx_.as_object().size(), pending_.size(), deferred_errors_.size()}; }
   void restore_to(const checkpoint& c) {
-    ctx_.as_object().resize(c.members);
-    pending_.resize(c.pending);
-    deferred_errors_.resize(c.deferred);
+    // Most rules add nothing to restore: skip the out-of-line resizes then.
+    auto& members = ctx_.as_object();
+    if (members.size() != c.members) members.resize(c.members);
+    if (pending_.size() != c.pending) pending_.resize(c.pending);
+    if (deferred_errors_.size() != c.deferred) deferred_errors_.resize(c.deferred);
     // Images built after the checkpoint went with it.
     if (images_ready_ && ctx_.find("images") == nullptr) images_ready_ = false;
   }
@@ -285,12 +287,14 @@ void evaluator::build_context() {
   ctx_ = value::object();
   ctx_.as_object().reserve(32);
   // The username of a service account is system:serviceaccount:<ns>:<name>.
-  std::string user = str_at(request.find("userInfo"), "username");
-  const std::string prefix = "system:serviceaccount:";
-  if (user.rfind(prefix, 0) == 0) {
-    std::string rest = user.substr(prefix.size());
+  const value* info = request.find("userInfo");
+  const value* username = info != nullptr ? info->find("username") : nullptr;
+  std::string_view user = username != nullptr && username->is_string() ? username->as_string() : std::string_view();
+  constexpr std::string_view prefix = "system:serviceaccount:";
+  if (user.substr(0, prefix.size()) == prefix) {
+    std::string_view rest = user.substr(prefix.size());
     auto colon = rest.find(':');
-    if (colon != std::string::npos) {
+    if (colon != std::string_view::npos) {
       ctx_.set("serviceAccountName", value(rest.substr(colon + 1)));
       ctx_.set("serviceAccountNamespace", value(rest.substr(0, colon)));
     }
