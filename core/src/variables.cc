@@ -96,9 +96,10 @@ result<value> resolve_segments(const template_string& ts, const options& o, cons
     }
     auto v = eval_variable(seg, o, path);
     if (!v.ok()) return std::move(v).err();
-    std::string piece = to_text(*v);
-    if (!seg.shallow && piece.find("{{") != std::string::npos) rescan = true;
-    out += piece;
+    const std::size_t piece = out.size();
+    append_text(*v, out);
+    // Only a `{{` inside the piece itself asks for a re-scan.
+    if (!seg.shallow && out.find("{{", piece) != std::string::npos) rescan = true;
   }
   if (rescan && has_variables(out)) return resolve_runtime(std::move(out), o, path);
   return value(std::move(out));
@@ -122,7 +123,7 @@ result<value> resolve_runtime(std::string text, const options& o, const path_lin
       if (!v.ok()) return std::move(v).err();
       if (b == 0 && e == text.size()) return std::move(v).value();  // exactly one variable: typed
       out.append(text, pos, b - pos);
-      out += to_text(*v);
+      append_text(*v, out);
       pos = e;
     }
     out.append(text, pos, std::string::npos);
@@ -160,7 +161,8 @@ result<value> walk(const value& v, const tmpl& t, const options& o, const path_l
         if (kit != t.strings->end()) {
           auto k = resolve_segments(kit->second, o, path);
           if (!k.ok()) return std::move(k).err();
-          key = k->is_string() ? k->as_string() : to_text(*k);
+          if (k->is_string()) key = std::move(k->as_string());
+          else key = to_text(*k);
         }
         const path_link here{path, key};
         auto r = walk(m.val, t, o, &here);
@@ -180,9 +182,22 @@ std::string to_text(const value& v) {
   return json::serialize(v);
 }
 
+void append_text(const value& v, std::string& out) {
+  if (v.is_string()) out += v.as_string();
+  else json::serialize_to(v, out);
+}
+
 result<value> substitute(const tmpl& t, const options& o) {
   if (!t.has_variables) return t.raw;
   return walk(t.raw, t, o, nullptr);
+}
+
+result<const value*> substitute_ref(const tmpl& t, const options& o, value& storage) {
+  if (!t.has_variables) return &t.raw;
+  auto r = walk(t.raw, t, o, nullptr);
+  if (!r.ok()) return std::move(r).err();
+  storage = std::move(r).value();
+  return &storage;
 }
 
 result<value> substitute_text(std::string_view text, const options& o) {

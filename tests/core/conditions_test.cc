@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "coco-admit/core/conditions.h"
+#include "coco-admit/core/duration.h"
+#include "coco-admit/core/quantity.h"
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/semver.h"
 
@@ -369,3 +371,36 @@ TEST(Semver, ParseCompareAndRanges) {
 
 }  // namespace
 }  // namespace coco_admit
+
+// conditions.cc skips parse_go_duration and parse_quantity for texts that
+// cannot parse (no digit; a byte outside a quantity's alphabet). That is only
+// a shortcut if no text those tests reject ever parses: check it on random
+// texts over the parsers' own alphabets plus a few bytes outside them.
+TEST(Conditions, ParseShortcutsRejectOnlyUnparseableTexts) {
+  const std::string alphabet = "0123456789+-.eEinumkKMGTPhs \xC2\xB5\xCE\xBC" "abxyz_:/";
+  std::uint64_t seed = 0x9E3779B97F4A7C15ull;
+  auto next = [&] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  std::size_t durations = 0, quantities = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string s;
+    const std::size_t len = next() % 7;
+    for (std::size_t j = 0; j < len; ++j) s.push_back(alphabet[next() % alphabet.size()]);
+    if (coco_admit::parse_go_duration(s).ok()) {
+      ++durations;
+      EXPECT_NE(s.find_first_of("0123456789"), std::string::npos) << s;
+    }
+    if (coco_admit::parse_quantity(s).ok()) {
+      ++quantities;
+      EXPECT_FALSE(s.empty());
+      EXPECT_EQ(s.find_first_not_of("+-.0123456789eEinumkKMGTP"), std::string::npos) << s;
+    }
+  }
+  // The random texts must exercise both parsers' success paths.
+  EXPECT_GT(durations, 100u);
+  EXPECT_GT(quantities, 100u);
+}

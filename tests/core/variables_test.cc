@@ -39,3 +39,67 @@ TEST(Variables, SelfReferenceFollowsTheTemplatePath) {
             R"("spec":{"containers":[{"name":"c0"},{"name":"n-c1","ports":[{"containerPort":80}]}]},)"
             R"("data":{"7":[null]}})");
 }
+
+// substitute_ref reads a template without variables in place and gives the
+// same value as substitute otherwise, errors included.
+TEST(Variables, SubstituteRefMatchesSubstitute) {
+  value context = json_of(R"({"request":{"namespace":"team-a","object":{"metadata":{"name":"web"}}}})");
+  variables::options o;
+  o.context = &context;
+  struct ref_case {
+    const char* raw;
+    bool in_place;
+    const char* want;  ///< serialised result, or the error message
+  };
+  const ref_case cases[] = {
+      {R"({"spec":{"x":["a","b"]}})", true, R"({"spec":{"x":["a","b"]}})"},
+      {R"("plain")", true, R"("plain")"},
+      {R"("escaped \\{{ x }}")", false, R"("escaped {{ x }}")"},
+      {R"({"ns":"{{ request.namespace }}"})", false, R"({"ns":"team-a"})"},
+      {R"("{{ request.object.metadata }}")", false, R"({"name":"web"})"},
+      {R"("n={{ request.object.metadata }}")", false, R"("n={\"name\":\"web\"}")"},
+      {R"("{{ request.missing }}")", false, "Unknown key \"missing\" in path"},
+  };
+  for (const auto& c : cases) {
+    auto t = compile_template(json_of(c.raw));
+    ASSERT_TRUE(t.ok()) << c.raw;
+    value storage;
+    auto ref = variables::substitute_ref(*t, o, storage);
+    auto copy = variables::substitute(*t, o);
+    ASSERT_EQ(ref.ok(), copy.ok()) << c.raw;
+    if (!ref.ok()) {
+      EXPECT_EQ(ref.err().message, c.want) << c.raw;
+      EXPECT_EQ(copy.err().message, c.want) << c.raw;
+      continue;
+    }
+    EXPECT_EQ(*ref == &t->raw, c.in_place) << c.raw;
+    EXPECT_EQ(json::serialize(**ref), c.want) << c.raw;
+    EXPECT_EQ(json::serialize(*copy), c.want) << c.raw;
+  }
+}
+
+// Text pieces are appended as they are (strings) or as JSON; a piece holding
+// `{{` is re-scanned unless the variable is shallow, and a `{{` that only
+// appears across two pieces is not.
+TEST(Variables, MixedTextAppendsPiecesAndRescansOnlyInsideThem) {
+  value context = json_of(R"({"v":{"n":1.5,"t":true,"s":"x","inner":"{{ v.s }}","open":"{","list":[1,"a"]}})");
+  variables::options o;
+  o.context = &context;
+  struct text_case {
+    const char* raw;
+    const char* want;
+  };
+  const text_case cases[] = {
+      {R"("{{ v.n }}/{{ v.t }}/{{ v.s }}/{{ v.list }}")", R"("1.5/true/x/[1,\"a\"]")"},
+      {R"("<{{ v.inner }}>")", R"("<x>")"},
+      {R"("<{{- v.inner }}>")", R"("<{{ v.s }}>")"},
+      {R"("{{ v.open }}{{ v.open }} v.s }}")", R"("{{ v.s }}")"},
+  };
+  for (const auto& c : cases) {
+    auto t = compile_template(json_of(c.raw));
+    ASSERT_TRUE(t.ok()) << c.raw;
+    auto out = variables::substitute(*t, o);
+    ASSERT_TRUE(out.ok()) << c.raw << ": " << out.err().message;
+    EXPECT_EQ(json::serialize(*out), c.want) << c.raw;
+  }
+}

@@ -67,6 +67,13 @@ std::string str_at(const value* obj, std::string_view key) {
   return v != nullptr && v->is_string() ? v->as_string() : std::string();
 }
 
+// The text of a substituted value: a view of a string, else its JSON in `buf`.
+std::string_view text_of(const value& v, std::string& buf) {
+  if (v.is_string()) return v.as_string();
+  buf = json::serialize(v);
+  return buf;
+}
+
 // Roughly the serialised size of a value, without serialising it (bounds the
 // context the way Kyverno's 2 MiB cap does).
 std::size_t approximate_size(const value& v) {
@@ -99,6 +106,9 @@ class evaluator {
     opts_.on_query = [this](std::string_view expression) { on_query(expression); };
     opts_.limits.max_result_bytes = env.max_context_bytes;
     build_context();
+    lenient_opts_ = opts_;
+    lenient_opts_.lenient = true;
+    lenient_opts_.unavailable = &deferred_errors_;
   }
 
   engine_response run(rule_type type);
@@ -126,9 +136,11 @@ class evaluator {
   };
   checkpoint save() const { return {ctx_.as_object().size(), pending_.size(), deferred_errors_.size()}; }
   void restore_to(const checkpoint& c) {
-    ctx_.as_object().resize(c.members);
-    pending_.resize(c.pending);
-    deferred_errors_.resize(c.deferred);
+    // Most rules add nothing to restore: skip the out-of-line resizes then.
+    auto& members = ctx_.as_object();
+    if (members.size() != c.members) members.resize(c.members);
+    if (pending_.size() != c.pending) pending_.resize(c.pending);
+    if (deferred_errors_.size() != c.deferred) deferred_errors_.resize(c.deferred);
     // Images built after the checkpoint went with it.
     if (images_ready_ && ctx_.find("images") == nullptr) images_ready_ = false;
   }
@@ -138,6 +150,10 @@ class evaluator {
   void on_query(std::string_view expression);
   result<bool> check_conditions(const condition_block& b, std::string& message);
   result<value> substitute(const tmpl& t) { return variables::substitute(t, opts_); }
+  /// For results that are only read: a template without variables is not copied.
+  result<const value*> substitute_ref(const tmpl& t, value& storage) {
+    return variables::substitute_ref(t, opts_, storage);
+  }
   std::string error_text(const error& e);
 
   // Mutation.
@@ -150,15 +166,23 @@ class evaluator {
   result<rule_outcome> mutate_foreach(const std::vector<foreach_block>& list, int nesting);
 
   // Validation.
-  rule_outcome validate_body_on(const rule& r, const value& target, const std::optional<tmpl>& pattern,
-                                const std::vector<tmpl>& any_pattern, const std::optional<condition_block>& deny);
+  /// `target` null: the current element of foreach level `element_level`.
+  rule_outcome validate_body_on(const rule& r, const value* target, std::size_t element_level,
+                                const std::optional<tmpl>& pattern, const std::vector<tmpl>& any_pattern,
+                                const std::optional<condition_block>& deny);
   rule_outcome validate_foreach(const rule& r, const std::vector<foreach_block>& list, int nesting);
   std::string build_error_message(const rule& r, const std::string& detail, const std::string& path);
-  void set_element(const value& element, std::size_t index, int nesting);
+  void set_element(value& element, std::size_t index, int nesting, bool copy);
+  void park_element();
+  const value& element_of(std::size_t level);
+  bool must_copy_elements(const foreach_block& f) const;
   void add_numbered_elements(std::string_view expression);
   /// The current element of each foreach level, for the numbered names.
+  /// `home` is its place in the level's own (copied) list; the element is
+  /// moved from there into the context's `element` entry, not copied, and
+  /// moved back home when a nested level takes the entry over.
   struct element_slot {
-    const value* element = nullptr;
+    value* home = nullptr;
     std::size_t index = 0;
   };
   /// Drops a foreach level's slot however the level is left, so no slot
@@ -168,6 +192,7 @@ class evaluator {
     std::size_t level;
     ~element_level() {
       if (e.element_slots_.size() > level) e.element_slots_.resize(level);
+      if (e.element_in_context_ != npos && e.element_in_context_ >= level) e.element_in_context_ = npos;
     }
   };
 
@@ -199,6 +224,12 @@ class evaluator {
   /// resource as it was and nothing comes after it, so no backup is needed.
   bool foreach_single_merge_ = false;
   std::vector<element_slot> element_slots_;
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  /// The foreach level whose element the context's `element` entry holds
+  /// (moved there from its home), or npos.
+  std::size_t element_in_context_ = npos;
+  /// The same options as opts_, for Kyverno's lenient condition resolver.
+  variables::options lenient_opts_;
   /// The resource before the first patch, when the environment asks for it.
   std::optional<value> original_;
 };
@@ -256,12 +287,14 @@ void evaluator::build_context() {
   ctx_ = value::object();
   ctx_.as_object().reserve(32);
   // The username of a service account is system:serviceaccount:<ns>:<name>.
-  std::string user = str_at(request.find("userInfo"), "username");
-  const std::string prefix = "system:serviceaccount:";
-  if (user.rfind(prefix, 0) == 0) {
-    std::string rest = user.substr(prefix.size());
+  const value* info = request.find("userInfo");
+  const value* username = info != nullptr ? info->find("username") : nullptr;
+  std::string_view user = username != nullptr && username->is_string() ? username->as_string() : std::string_view();
+  constexpr std::string_view prefix = "system:serviceaccount:";
+  if (user.substr(0, prefix.size()) == prefix) {
+    std::string_view rest = user.substr(prefix.size());
     auto colon = rest.find(':');
-    if (colon != std::string::npos) {
+    if (colon != std::string_view::npos) {
       ctx_.set("serviceAccountName", value(rest.substr(colon + 1)));
       ctx_.set("serviceAccountNamespace", value(rest.substr(0, colon)));
     }
@@ -346,15 +379,17 @@ void evaluator::on_query(std::string_view expression) {
 
 status evaluator::load_one(const context_entry& c) {
   if (c.from == context_entry::source::config_map) {
-    auto name = substitute(c.config_map_name);
+    value name_store, ns_store;
+    auto name = substitute_ref(c.config_map_name, name_store);
     if (!name.ok()) return error::invalid("failed to substitute configMap name: " + error_text(name.err()));
-    auto ns = substitute(c.config_map_namespace);
+    auto ns = substitute_ref(c.config_map_namespace, ns_store);
     if (!ns.ok()) return error::invalid("failed to substitute configMap namespace: " + error_text(ns.err()));
-    std::string n = variables::to_text(*name);
-    std::string s = ns->is_null() ? "" : variables::to_text(*ns);
+    std::string n_text, s_text;
+    std::string_view n = text_of(**name, n_text);
+    std::string_view s = (*ns)->is_null() ? std::string_view() : text_of(**ns, s_text);
     if (s.empty()) s = "default";
     const value* cm = env_.cluster != nullptr ? env_.cluster->config_map(s, n) : nullptr;
-    if (cm == nullptr) return error::not_found("configmap " + s + "/" + n + " not found");
+    if (cm == nullptr) return error::not_found("configmap " + std::string(s) + "/" + std::string(n) + " not found");
     value entry = value::object();
     if (const value* d = cm->find("data")) entry.set("data", *d);
     else entry.set("data", value::object());
@@ -369,21 +404,25 @@ status evaluator::load_one(const context_entry& c) {
     out = substitute(*c.var_value);
     have = out.ok();
     if (have && c.var_jmespath) {
-      auto path = substitute(*c.var_jmespath);
+      value store;
+      auto path = substitute_ref(*c.var_jmespath, store);
       if (!path.ok()) {
         out = std::move(path).err();
         have = false;
       } else {
-        out = jmespath::search(variables::to_text(*path), *out, opts_.limits);
+        std::string text;
+        out = jmespath::search(text_of(**path, text), *out, opts_.limits);
         have = out.ok();
       }
     }
   } else if (c.var_jmespath) {
-    auto path = substitute(*c.var_jmespath);
+    value store;
+    auto path = substitute_ref(*c.var_jmespath, store);
     if (!path.ok()) {
       out = std::move(path).err();
     } else {
-      out = variables::query(variables::to_text(*path), opts_);
+      std::string text;
+      out = variables::query(text_of(**path, text), opts_);
       have = out.ok();
     }
   }
@@ -407,21 +446,20 @@ status evaluator::load_one(const context_entry& c) {
 result<bool> evaluator::check_conditions(const condition_block& b, std::string& message) {
   if (!b.present()) return true;
   std::vector<std::string> messages;
-  variables::options lenient = opts_;
-  lenient.lenient = true;
-  lenient.unavailable = &deferred_errors_;
   auto eval = [&](const condition& c) -> result<bool> {
-    auto key = variables::substitute(c.key, lenient);
+    value key_store, val_store;
+    auto key = variables::substitute_ref(c.key, lenient_opts_, key_store);
     if (!key.ok()) return error::invalid("failed to substitute variables in condition key: " + error_text(key.err()));
-    auto val = variables::substitute(c.val, lenient);
+    auto val = variables::substitute_ref(c.val, lenient_opts_, val_store);
     if (!val.ok()) return error::invalid("failed to substitute variables in condition value: " + error_text(val.err()));
-    return conditions::evaluate(c.oper, *key, *val);
+    return conditions::evaluate(c.oper, **key, **val);
   };
   auto msg_of = [&](const condition& c) {
     if (!c.message) return;
-    auto m = substitute(*c.message);
-    std::string text = m.ok() ? variables::to_text(*m) : variables::to_text(c.message->raw);
-    if (!text.empty()) messages.push_back(text);
+    value store;
+    auto m = substitute_ref(*c.message, store);
+    std::string text = variables::to_text(m.ok() ? **m : c.message->raw);
+    if (!text.empty()) messages.push_back(std::move(text));
   };
   bool any_result = true;
   if (b.has_any) {
@@ -500,20 +538,71 @@ result<bool> evaluator::apply_json6902(const value& text) {
 // (`element0`, `elementIndex1`, ...) that Kyverno also sets are rarely read,
 // so they are added by `on_query` when an expression names them: a deep copy
 // of each element saved.
-void evaluator::set_element(const value& element, std::size_t index, int nesting) {
-  ctx_.set("element", element);
-  ctx_.set("elementIndex", value(static_cast<long long>(index)));
+//
+// `element` is moved from the level's list (a copy the loop owns) into the
+// context rather than copied, unless `copy` (see must_copy_elements).
+void evaluator::set_element(value& element, std::size_t index, int nesting, bool copy) {
+  park_element();
   const auto level = static_cast<std::size_t>(nesting);
+  if (copy) {
+    ctx_.set("element", element);
+  } else {
+    ctx_.set("element", std::move(element));
+    element_in_context_ = level;
+  }
+  ctx_.set("elementIndex", value(static_cast<long long>(index)));
   if (element_slots_.size() <= level) element_slots_.resize(level + 1);
   element_slots_[level] = element_slot{&element, index};
+}
+
+// Moves the element the context holds back to its home in its level's list,
+// before a nested level replaces the context's `element` entry with its own.
+void evaluator::park_element() {
+  if (element_in_context_ == npos) return;
+  const std::size_t level = element_in_context_;
+  element_in_context_ = npos;
+  if (level >= element_slots_.size() || element_slots_[level].home == nullptr) return;
+  if (value* current = ctx_.find("element")) *element_slots_[level].home = std::move(*current);
+}
+
+const value& evaluator::element_of(std::size_t level) {
+  static const value none;
+  if (level == element_in_context_) {
+    if (const value* current = ctx_.find("element")) return *current;
+  }
+  if (level < element_slots_.size() && element_slots_[level].home != nullptr) return *element_slots_[level].home;
+  return none;
+}
+
+// Moving an element into the context is only equivalent to copying it when
+// nothing but set_element writes the `element` entry while the loop runs: a
+// context entry of that name (a rule's, or any foreach level's) would replace
+// it, and the moved element would be lost to `element0` and to the pattern
+// target. Such policies keep the copies.
+bool evaluator::must_copy_elements(const foreach_block& f) const {
+  for (const pending_entry& p : pending_) {
+    if (p.entry->name == "element") return true;
+  }
+  auto names_element = [](const foreach_block& b, auto& self) -> bool {
+    for (const context_entry& c : b.context) {
+      if (c.name == "element") return true;
+    }
+    for (const foreach_block& n : b.nested) {
+      if (self(n, self)) return true;
+    }
+    return false;
+  };
+  return names_element(f, names_element);
 }
 
 void evaluator::add_numbered_elements(std::string_view expression) {
   for (std::size_t level = 0; level < element_slots_.size(); ++level) {
     const element_slot& slot = element_slots_[level];
-    if (slot.element == nullptr) continue;
+    if (slot.home == nullptr) continue;
     std::string name = "element" + std::to_string(level);
-    if (variables::references_identifier(expression, name) && ctx_.find(name) == nullptr) ctx_.set(name, *slot.element);
+    if (variables::references_identifier(expression, name) && ctx_.find(name) == nullptr) {
+      ctx_.set(name, value(element_of(level)));
+    }
     name = "elementIndex" + std::to_string(level);
     if (variables::references_identifier(expression, name) && ctx_.find(name) == nullptr) {
       ctx_.set(name, value(static_cast<long long>(slot.index)));
@@ -529,7 +618,8 @@ result<value> evaluator::foreach_elements(const foreach_block& f) {
   if (f.list_template.has_variables) {
     auto text = substitute(f.list_template);
     if (!text.ok()) return error::invalid(error_text(text.err()));
-    elements = variables::query(variables::to_text(*text), opts_);
+    std::string buf;
+    elements = variables::query(text_of(*text, buf), opts_);
   } else {
     elements = variables::query(f.list, opts_);
   }
@@ -579,14 +669,15 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
     }
     bool descending = f.patch_strategic_merge.has_value();
     if (f.ord != foreach_block::order::unset) descending = f.ord == foreach_block::order::descending;
-    const auto& arr = items.as_array();
+    auto& arr = items.as_array();
     std::size_t n = arr.size();
+    const bool copy = must_copy_elements(f);
     checkpoint mark = save();
     for (std::size_t k = 0; k < n; ++k) {
       std::size_t index = descending ? n - 1 - k : k;
-      const value& element = arr[index];
+      value& element = arr[index];
       if (element.is_null()) continue;
-      set_element(element, index, nesting);
+      set_element(element, index, nesting, copy);
       status loaded = load_context(f.context);
       if (!loaded.ok()) {
         restore_to(mark);
@@ -683,19 +774,31 @@ std::string evaluator::build_error_message(const rule& r, const std::string& det
     if (!path.empty()) return "validation error: rule " + r.name + " failed at path " + path;
     return "validation error: rule " + r.name + " execution error: " + detail;
   }
-  auto m = substitute(*r.validate.message);
+  value store;
+  auto m = substitute_ref(*r.validate.message, store);
   if (!m.ok()) {
     return "validation error: variables substitution error in rule " + r.name + " execution error: " + detail;
   }
-  std::string msg = variables::to_text(*m);
+  std::string msg = variables::to_text(**m);
   if (msg.empty() || msg.back() != '.') msg += ".";
   if (!path.empty()) return "validation error: " + msg + " rule " + r.name + " failed at path " + path;
   return "validation error: " + msg + " rule " + r.name + " execution error: " + detail;
 }
 
-rule_outcome evaluator::validate_body_on(const rule& r, const value& target, const std::optional<tmpl>& pattern,
-                                         const std::vector<tmpl>& any_pattern,
+rule_outcome evaluator::validate_body_on(const rule& r, const value* target, std::size_t element_level,
+                                         const std::optional<tmpl>& pattern, const std::vector<tmpl>& any_pattern,
                                          const std::optional<condition_block>& deny) {
+  // Substitution may grow the context, which moves a foreach element that
+  // lives there: the target is looked up only when it is matched.
+  auto target_now = [&]() -> const value& { return target != nullptr ? *target : element_of(element_level); };
+  // A pattern without variables or references is matched as compiled.
+  auto pattern_of = [&](const tmpl& t, value& store) -> result<const value*> {
+    if (!t.has_references) return variables::substitute_ref(t, opts_, store);
+    auto p = substitute(t);
+    if (!p.ok()) return std::move(p).err();
+    store = std::move(p).value();
+    return &store;
+  };
   if (deny) {
     std::string msg;
     auto d = check_conditions(*deny, msg);
@@ -703,10 +806,11 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value& target, con
     if (!*d) return {rule_status::pass, "validation rule '" + r.name + "' passed."};
     std::string text;
     if (r.validate.message) {
-      auto m = substitute(*r.validate.message);
-      text = m.ok() ? (m->is_string() ? m->as_string()
-                                      : std::string("the produced message didn't resolve to a string, check your "
-                                                    "policy definition."))
+      value store;
+      auto m = substitute_ref(*r.validate.message, store);
+      text = m.ok() ? ((*m)->is_string() ? (*m)->as_string()
+                                         : std::string("the produced message didn't resolve to a string, check your "
+                                                       "policy definition."))
                     : variables::to_text(r.validate.message->raw);
     }
     if (!msg.empty()) text += (text.empty() ? "" : "; ") + msg;
@@ -714,13 +818,14 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value& target, con
     return {rule_status::fail, text};
   }
   if (pattern) {
-    auto p = substitute(*pattern);
+    value store;
+    auto p = pattern_of(*pattern, store);
     if (!p.ok()) return {rule_status::error, "variable substitution failed: " + error_text(p.err())};
     if (pattern->has_references) {
-      status refs = pattern::resolve_references(*p);
+      status refs = pattern::resolve_references(store);
       if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + error_text(refs.err())};
     }
-    auto m = pattern::match(target, *p);
+    auto m = pattern::match(target_now(), **p);
     switch (m.st) {
       case pattern::status::pass: return {rule_status::pass, "validation rule '" + r.name + "' passed."};
       case pattern::status::skip: return {rule_status::skip, m.reason};
@@ -732,13 +837,14 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value& target, con
   if (!any_pattern.empty()) {
     std::vector<std::string> failed, skipped;
     for (std::size_t i = 0; i < any_pattern.size(); ++i) {
-      auto p = substitute(any_pattern[i]);
+      value store;
+      auto p = pattern_of(any_pattern[i], store);
       if (!p.ok()) return {rule_status::error, "variable substitution failed: " + error_text(p.err())};
       if (any_pattern[i].has_references) {
-        status refs = pattern::resolve_references(*p);
+        status refs = pattern::resolve_references(store);
         if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + error_text(refs.err())};
       }
-      auto m = pattern::match(target, *p);
+      auto m = pattern::match(target_now(), **p);
       std::string idx = r.name + "[" + std::to_string(i) + "]";
       if (m.st == pattern::status::pass) {
         return {rule_status::pass, "validation rule '" + r.name + "' anyPattern[" + std::to_string(i) + "] passed."};
@@ -759,8 +865,9 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value& target, con
     if (!skipped.empty() && failed.empty()) return {rule_status::skip, join(skipped)};
     std::string errs = join(failed);
     if (!r.validate.message) return {rule_status::fail, "validation error: " + errs};
-    auto m = substitute(*r.validate.message);
-    std::string msg = m.ok() ? variables::to_text(*m) : variables::to_text(r.validate.message->raw);
+    value store;
+    auto m = substitute_ref(*r.validate.message, store);
+    std::string msg = variables::to_text(m.ok() ? **m : r.validate.message->raw);
     if (!msg.empty() && msg.back() == '.') return {rule_status::fail, "validation error: " + msg + " " + errs};
     return {rule_status::fail, "validation error: " + msg + ". " + errs};
   }
@@ -777,13 +884,14 @@ rule_outcome evaluator::validate_foreach(const rule& r, const std::vector<foreac
     }
     value items = std::move(elements).value();
     element_level slots{*this, static_cast<std::size_t>(nesting)};
-    const auto& arr = items.as_array();
+    auto& arr = items.as_array();
+    const bool copy = must_copy_elements(f);
     checkpoint mark = save();
     for (std::size_t index = 0; index < arr.size(); ++index) {
-      const value& element = arr[index];
+      value& element = arr[index];
       if (element.is_null()) continue;
-      set_element(element, index, nesting);
-      bool is_map = element.is_object();
+      const bool is_map = element.is_object();
+      set_element(element, index, nesting, copy);
       if (f.element_scope_set && f.element_scope && !is_map) {
         restore_to(mark);
         return {rule_status::error,
@@ -804,8 +912,8 @@ rule_outcome evaluator::validate_foreach(const rule& r, const std::vector<foreac
         } else if (!f.nested.empty()) {
           res = validate_foreach(r, f.nested, nesting + 1);
         } else {
-          const value& target = scoped ? element : resource();
-          res = validate_body_on(r, target, f.pattern, f.any_pattern, f.deny);
+          res = validate_body_on(r, scoped ? nullptr : &resource(), static_cast<std::size_t>(nesting), f.pattern,
+                                 f.any_pattern, f.deny);
         }
       }
       restore_to(mark);
@@ -830,14 +938,14 @@ rule_outcome evaluator::validate_foreach(const rule& r, const std::vector<foreac
 
 rule_outcome evaluator::validate_rule(const policy& p, const rule& r) {
   const validate_body& v = r.validate;
-  if (v.deny) return validate_body_on(r, resource(), std::nullopt, {}, v.deny);
+  if (v.deny) return validate_body_on(r, &resource(), npos, std::nullopt, {}, v.deny);
   if (v.pattern || !v.any_pattern.empty()) {
     if (req_.operation == "DELETE") return {rule_status::skip, "patterns are not checked on DELETE"};
-    rule_outcome out = validate_body_on(r, resource(), v.pattern, v.any_pattern, std::nullopt);
+    rule_outcome out = validate_body_on(r, &resource(), npos, v.pattern, v.any_pattern, std::nullopt);
     // Pre-existing violations on UPDATE are allowed when enforcing.
     if (out.status == rule_status::fail && req_.operation == "UPDATE" && v.allow_existing_violations &&
         effective_action(p, r, req_.ns) == failure_action::enforce && old_object().is_object()) {
-      rule_outcome old = validate_body_on(r, old_object(), v.pattern, v.any_pattern, std::nullopt);
+      rule_outcome old = validate_body_on(r, &old_object(), npos, v.pattern, v.any_pattern, std::nullopt);
       if (old.status == rule_status::fail) return {rule_status::skip, "pre-existing violations are allowed"};
     }
     return out;
@@ -939,6 +1047,7 @@ engine_response evaluator::run(rule_type type) {
       rule_outcome o = run_rule(p, r);
       k = type == rule_type::mutate ? reselect_after(ref) : k + 1;
       if (o.status == rule_status::pass && type == rule_type::mutate) pr.changed = true;
+      if (pr.rules.empty()) pr.rules.reserve(p.rules.size());  // one allocation per policy, not log2(rules)
       pr.rules.push_back(rule_response{r.name, r.type, o.status, std::move(o.message),
                                        o.status == rule_status::error && budget_hit_});
       if (p.apply == apply_rules::one && pr.rules.back().status == rule_status::pass) break;
@@ -952,6 +1061,8 @@ engine_response evaluator::run(rule_type type) {
     }
     if (!pr.rules.empty()) {
       if (type == rule_type::mutate && env_.record_patched) pr.patched = resource();
+      // At most one entry per remaining candidate rule: usually one allocation, not log2(policies).
+      if (out.policies.empty()) out.policies.reserve(std::min<std::size_t>(candidates.size() - i, 32));
       out.policies.push_back(std::move(pr));
     }
     while (k < candidates.size() && candidates[k].policy == pi) ++k;  // ineligible, or applyRules: One

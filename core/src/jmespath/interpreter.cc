@@ -17,10 +17,13 @@ namespace coco_admit::jmespath {
 namespace detail {
 namespace {
 
-const value& null_value() {
-  static const value v;
-  return v;
-}
+// At namespace scope rather than a function-local static: every handle
+// starts out pointing here, and a local static would test its guard each
+// time. (A zero-initialised value is already null, so use during another
+// file's static initialisation is safe too.)
+const value k_null;
+
+const value& null_value() { return k_null; }
 
 /// A borrowed or owned evaluation result.
 class handle {
@@ -122,11 +125,16 @@ class interpreter {
   bool budget_exceeded(const std::string& what) {
     return fail(error::budget("JMESPath evaluation of '" + e_.text + "' " + what));
   }
+  // Called for every node: the message is built out of line so this inlines.
   bool step() {
-    if (++steps_ > l_.max_steps) {
-      return budget_exceeded("exceeded " + std::to_string(l_.max_steps) + " steps");
-    }
-    return true;
+    if (++steps_ <= l_.max_steps) [[likely]] return true;
+    return steps_exceeded();
+  }
+  [[gnu::noinline, gnu::cold]] bool steps_exceeded() {
+    return budget_exceeded("exceeded " + std::to_string(l_.max_steps) + " steps");
+  }
+  [[gnu::noinline, gnu::cold]] bool depth_exceeded() {
+    return budget_exceeded("nested deeper than " + std::to_string(l_.max_depth) + " levels");
   }
   /// Adds `bytes` to the size of a container being built (`acc`).
   bool grow(std::size_t& acc, const value& v) {
@@ -152,6 +160,8 @@ class interpreter {
     err_message_.clear();
     missing_key_ = nullptr;
   }
+  enum class chain : unsigned char { not_a_chain, ok, failed };
+  chain eval_field_chain(const node& n, const value& in, handle& out);
   bool eval_function(const node& n, const value& in, handle& out);
   bool eval_slice(const node& n, const value& in, handle& out);
   bool eval_comparator(const node& n, const value& in, handle& out);
@@ -170,9 +180,7 @@ class interpreter {
 
 bool interpreter::eval(std::uint32_t id, const value& in, handle& out) {
   if (!step()) return false;
-  if (depth_ >= l_.max_depth) {
-    return budget_exceeded("nested deeper than " + std::to_string(l_.max_depth) + " levels");
-  }
+  if (depth_ >= l_.max_depth) [[unlikely]] return depth_exceeded();
   struct depth_guard {
     std::size_t& d;
     explicit depth_guard(std::size_t& x) : d(x) { ++d; }
@@ -215,6 +223,12 @@ bool interpreter::eval(std::uint32_t id, const value& in, handle& out) {
     }
     case node_type::slice: return eval_slice(n, in, out);
     case node_type::subexpr:
+      switch (eval_field_chain(n, in, out)) {
+        case chain::ok: return true;
+        case chain::failed: return false;
+        case chain::not_a_chain: break;
+      }
+      [[fallthrough]];
     case node_type::index_expr: {
       handle left;
       if (!eval(n.lhs, in, left)) return false;
@@ -314,6 +328,53 @@ bool interpreter::eval(std::uint32_t id, const value& in, handle& out) {
                                  "': invalid type: an expression reference (&) is only valid as a function argument"));
   }
   return fail(error::internal("unknown JMESPath node"));
+}
+
+// `a.b.c` parses to subexpr(subexpr(a, b), c). The most common expressions
+// in policies are such chains of fields ({{ request.object.metadata.name }},
+// {{ element.name }}); this walks one in a loop instead of recursing through
+// every subexpr node. It visits the nodes in the same order as the recursion
+// and counts the same steps, so results, errors and budgets are identical;
+// when a step or depth bound could be reached inside the chain, it leaves
+// the chain to the recursion, which reports the bound where it always has.
+interpreter::chain interpreter::eval_field_chain(const node& n, const value& in, handle& out) {
+  constexpr std::size_t max_chain = 32;
+  const node* fields[max_chain];
+  std::size_t k = 0;
+  const node* cur = &n;
+  while (true) {
+    const node& rhs = e_.nodes[cur->rhs];
+    if (rhs.type != node_type::field || k + 2 > max_chain) return chain::not_a_chain;
+    fields[max_chain - 1 - k++] = &rhs;
+    const node& lhs = e_.nodes[cur->lhs];
+    if (lhs.type == node_type::field) {
+      fields[max_chain - 1 - k++] = &lhs;
+      break;
+    }
+    if (lhs.type != node_type::subexpr) return chain::not_a_chain;
+    cur = &lhs;
+  }
+  // This subexpr node is counted and entered already; k - 2 more enclose the first field.
+  const std::size_t inner = k - 2;
+  if (steps_ + inner > l_.max_steps || depth_ + inner >= l_.max_depth) return chain::not_a_chain;
+  steps_ += inner;
+  const value* v = &in;
+  for (std::size_t i = max_chain - k; i < max_chain; ++i) {
+    if (!step()) return chain::failed;
+    if (!v->is_object()) {
+      v = &null_value();  // a field of a non-object is null, and so is every field after it
+      continue;
+    }
+    const value* member = v->find(fields[i]->name);
+    if (member == nullptr) {
+      err_kind_ = error::kind::not_found;
+      missing_key_ = &fields[i]->name;
+      return chain::failed;
+    }
+    v = member;
+  }
+  out.borrow(*v);
+  return chain::ok;
 }
 
 bool interpreter::eval_slice(const node& n, const value& in, handle& out) {

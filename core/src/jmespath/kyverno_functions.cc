@@ -23,6 +23,7 @@
 #include "jmespath/functions.h"
 #include "jmespath/go_time.h"
 #include "jmespath/utf8.h"
+#include "memo.h"
 
 namespace coco_admit::jmespath::detail {
 namespace {
@@ -414,9 +415,16 @@ result<value> fn_sha1(call& c) { return digest(c, EVP_sha1()); }
 result<value> fn_md5(call& c) { return digest(c, EVP_md5()); }
 
 result<value> fn_parse_json(call& c) {
-  auto v = json::parse(c.arg(0).as_string());
+  // Policies parse ConfigMap values (a JSON list per namespace, ...) on every
+  // request, and the text rarely changes: parsing is pure, so keep the result
+  // per thread, keyed by the whole text (memo.h).
+  thread_local memo<value> parsed(1 << 20);
+  const std::string& text = c.arg(0).as_string();
+  if (const value* hit = parsed.find(text)) return *hit;
+  auto v = json::parse(text);
   if (!v.ok()) return c.invalid_value(v.err().message);
-  return std::move(v).value();
+  // A parsed node costs at most ~24 bytes of memory per byte of JSON text ("[1,1,...]").
+  return parsed.put(text, std::move(v).value(), 24 * text.size());
 }
 
 result<value> fn_parse_yaml(call& c) {

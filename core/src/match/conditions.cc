@@ -54,16 +54,36 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// ---- cheap rejections ---------------------------------------------------------
+// Most condition operands are plain words ("", "kata-qemu-snp", "true"), and
+// a failed parse builds an error message only to be dropped. These tests
+// reject, without allocating, only texts the parsers would reject anyway.
+
+// Every Go duration ("0" or number+unit, repeated) holds a decimal digit.
+result<std::int64_t> duration_of(std::string_view s) {
+  if (s.find_first_of("0123456789") == std::string_view::npos) return error::invalid({});
+  return parse_go_duration(s);
+}
+
+// A quantity is [+-]digits[.digits][suffix][[+-]digits] with suffix letters
+// from "eEinumkKMGTP" (quantity.cc's split_quantity): any other byte fails.
+result<quantity> quantity_of(std::string_view s) {
+  if (s.empty() || s.find_first_not_of("+-.0123456789eEinumkKMGTP") != std::string_view::npos) {
+    return error::invalid({});
+  }
+  return parse_quantity(s);
+}
+
 // ---- parseDuration (operator.go) ------------------------------------------------
 // At least one side must be a duration *string* other than "0"; the other side
 // may then be a number of seconds.
 bool parse_duration_pair(const value& key, const value& val, std::int64_t& kd, std::int64_t& vd) {
   std::optional<std::int64_t> k, v;
   if (key.is_string() && key.as_string() != "0") {
-    if (auto d = parse_go_duration(key.as_string()); d.ok()) k = *d;
+    if (auto d = duration_of(key.as_string()); d.ok()) k = *d;
   }
   if (val.is_string() && val.as_string() != "0") {
-    if (auto d = parse_go_duration(val.as_string()); d.ok()) v = *d;
+    if (auto d = duration_of(val.as_string()); d.ok()) v = *d;
   }
   if (!k && !v) return false;
   if (!k) {
@@ -101,9 +121,9 @@ std::optional<bool> equality(const value& key, const value& val) {
     }
     case value::kind::string: {
       const std::string& k = key.as_string();
-      if (auto kq = parse_quantity(k); kq.ok()) {
+      if (auto kq = quantity_of(k); kq.ok()) {
         if (!val.is_string()) return std::nullopt;
-        auto vq = parse_quantity(val.as_string());
+        auto vq = quantity_of(val.as_string());
         if (!vq.ok()) return std::nullopt;
         return compare(*kq, *vq) == 0;
       }
@@ -351,7 +371,7 @@ bool numeric_quantity(op o, const quantity& k, const value& val) {
     return compare_by(o, compare(k, quantity::from_int(go::float_to_int64(val.as_double()))), 0);
   }
   if (val.is_string()) {
-    auto vq = parse_quantity(val.as_string());
+    auto vq = quantity_of(val.as_string());
     if (!vq.ok()) return false;
     return compare_by(o, compare(k, *vq), 0);
   }
@@ -364,7 +384,7 @@ bool numeric(op o, const value& key, const value& val) {
   if (key.is_number()) return numeric_float(o, key.as_double(), val);
   if (!key.is_string()) return false;
   const std::string& k = key.as_string();
-  if (auto q = parse_quantity(k); q.ok()) return numeric_quantity(o, *q, val);
+  if (auto q = quantity_of(k); q.ok()) return numeric_quantity(o, *q, val);
   double f = 0;
   if (go::parse_float(k, f)) return numeric_float(o, f, val);
   std::int64_t i = 0;
@@ -385,7 +405,7 @@ bool as_duration(const value& v, std::int64_t& out) {
     return true;
   }
   if (v.is_string()) {
-    auto d = parse_go_duration(v.as_string());
+    auto d = duration_of(v.as_string());
     if (!d.ok()) return false;
     out = *d;
     return true;

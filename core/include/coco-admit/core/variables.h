@@ -42,6 +42,10 @@ bool references_identifier(std::string_view expr, std::string_view name);
 
 /// Substitutes every variable of `t`.
 result<value> substitute(const tmpl& t, const options& o);
+/// The same result without copying a template that holds no variables: the
+/// pointer is `&t.raw` then, else `&storage` (which receives the result).
+/// For callers that only read the result.
+result<const value*> substitute_ref(const tmpl& t, const options& o, value& storage);
 /// Substitutes variables in a string only known at run time (compiles them now).
 result<value> substitute_text(std::string_view text, const options& o);
 /// Evaluates one JMESPath expression text on the context.
@@ -49,5 +53,7 @@ result<value> query(std::string_view expression, const options& o);
 
 /// Kyverno's stringification of a substituted value inside a larger string.
 std::string to_text(const value& v);
+/// Appends to_text(v) to `out`.
+void append_text(const value& v, std::string& out);
 
 }  // namespace coco_admit::variables
