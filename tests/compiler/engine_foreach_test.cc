@@ -120,6 +120,37 @@ INSTANTIATE_TEST_SUITE_P(
                 value: 9901
 )",
                      rule_status::fail, "validation failure: validation failure: ngx-sidecar/1/9901/9901"},
+        // A rule context entry first named by an element's context: each
+        // element's restore drops it, and the next element loads it again
+        // (it once stayed marked loaded: `Unknown key "one"` from the second
+        // element on).
+        foreach_case{"rule-context-first-used-in-element-context", R"(    context:
+    - {name: one, variable: {value: "x"}}
+    validate:
+      message: "{{ two }}"
+      foreach:
+      - list: request.object.spec.containers
+        context:
+        - {name: two, variable: {value: "{{ one }}-{{ element.name }}"}}
+        deny:
+          conditions:
+            any:
+            - {key: "{{ two }}", operator: Equals, value: "x-apache"}
+)",
+                     rule_status::fail, "validation failure: x-apache"},
+        foreach_case{"rule-context-first-used-in-element-context-passes", R"(    context:
+    - {name: one, variable: {jmesPath: "request.object.metadata.name"}}
+    validate:
+      foreach:
+      - list: request.object.spec.containers
+        context:
+        - {name: two, variable: {value: "{{ one }}/{{ element.name }}"}}
+        deny:
+          conditions:
+            any:
+            - {key: "{{ two }}", operator: Equals, value: "web/none"}
+)",
+                     rule_status::pass, "rule passed"},
         // The outer element, read after an inner loop that had no elements.
         foreach_case{"outer-after-empty-inner", R"(    validate:
       message: "{{ element.name }}"

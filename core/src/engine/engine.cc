@@ -132,13 +132,23 @@ class evaluator {
   // Kyverno's context checkpoint/restore: entries, pending loads and load
   // errors added after a checkpoint disappear with it.
   struct checkpoint {
-    std::size_t members, pending, deferred;
+    std::size_t members, pending, deferred, loads;
   };
-  checkpoint save() const { return {ctx_.as_object().size(), pending_.size(), deferred_errors_.size()}; }
+  checkpoint save() const {
+    return {ctx_.as_object().size(), pending_.size(), deferred_errors_.size(), load_log_.size()};
+  }
   void restore_to(const checkpoint& c) {
     // Most rules add nothing to restore: skip the out-of-line resizes then.
     auto& members = ctx_.as_object();
     if (members.size() != c.members) members.resize(c.members);
+    // An entry registered before the checkpoint but first loaded after it
+    // (a rule's entry first named inside a foreach element) lost its value
+    // or its load error with the truncation above: it loads again when next
+    // named, as Kyverno's rule context is still there for the next element.
+    for (std::size_t i = load_log_.size(); i-- > c.loads;) {
+      if (load_log_[i] < c.pending) pending_[load_log_[i]].loaded = false;
+    }
+    if (load_log_.size() != c.loads) load_log_.resize(c.loads);
     if (pending_.size() != c.pending) pending_.resize(c.pending);
     if (deferred_errors_.size() != c.deferred) deferred_errors_.resize(c.deferred);
     // Images built after the checkpoint went with it.
@@ -211,6 +221,8 @@ class evaluator {
   };
   /// Context entries of the current rule (and foreach levels), loaded on first use.
   std::vector<pending_entry> pending_;
+  /// Indices into pending_, in the order the entries were loaded (restore_to undoes the later ones).
+  std::vector<std::uint32_t> load_log_;
   std::size_t context_bytes_ = 0;
   /// Set when an error of the current rule came from a bound (steps, sizes).
   bool budget_hit_ = false;
@@ -368,6 +380,7 @@ void evaluator::on_query(std::string_view expression) {
   for (std::size_t i = 0; i < pending_.size(); ++i) {
     if (pending_[i].loaded || !variables::references_identifier(expression, pending_[i].entry->name)) continue;
     pending_[i].loaded = true;  // before loading: an entry may query earlier ones, never itself
+    load_log_.push_back(static_cast<std::uint32_t>(i));
     const context_entry& c = *pending_[i].entry;
     status st = load_one(c);
     if (!st.ok()) {
