@@ -1,4 +1,5 @@
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/member_index.h"
 
 #include <array>
 #include <bit>
@@ -41,7 +42,7 @@ void become(value& out, T&& payload) {
 // Writes into `out` (null on entry) rather than returning a result<value> per
 // node: the result wrapper and the moves it costs were most of the time spent
 // turning a parsed review into a value.
-convert_error convert(const simdjson::dom::element& e, value& out, std::size_t depth) {
+convert_error convert(const simdjson::dom::element& e, value& out, std::size_t depth, bool& repeated) {
   if (depth > max_depth) return convert_error::too_deep;
   using t = simdjson::dom::element_type;
   switch (e.type()) {
@@ -65,7 +66,7 @@ convert_error convert(const simdjson::dom::element& e, value& out, std::size_t d
       arr.reserve(a.size());
       for (simdjson::dom::element child : a) {
         arr.emplace_back();
-        if (auto err = convert(child, arr.back(), depth + 1); err != convert_error::none) return err;
+        if (auto err = convert(child, arr.back(), depth + 1, repeated); err != convert_error::none) return err;
       }
       return convert_error::none;
     }
@@ -102,13 +103,14 @@ convert_error convert(const simdjson::dom::element& e, value& out, std::size_t d
           }
         }
         if (slot != nullptr) {
+          repeated = true;
           *slot = value();  // the earlier value is replaced whole
         } else {
           member& m = members.emplace_back();
           m.key = std::string(k.data(), k.size());
           slot = &m.val;
         }
-        if (auto err = convert(field.value(), *slot, depth + 1); err != convert_error::none) return err;
+        if (auto err = convert(field.value(), *slot, depth + 1, repeated); err != convert_error::none) return err;
       }
       return convert_error::none;
     }
@@ -116,9 +118,9 @@ convert_error convert(const simdjson::dom::element& e, value& out, std::size_t d
   return convert_error::unknown_type;
 }
 
-result<value> convert_root(const simdjson::dom::element& e) {
+result<value> convert_root(const simdjson::dom::element& e, bool& repeated) {
   value out;
-  switch (convert(e, out, 0)) {
+  switch (convert(e, out, 0, repeated)) {
     case convert_error::none: return out;
     case convert_error::too_deep:
       return error::budget("JSON nesting deeper than " + std::to_string(max_depth) + " levels");
@@ -222,7 +224,8 @@ result<value> parse(simdjson::dom::parser& parser, std::string_view text) {
   if (err) {
     return error::invalid(std::string("invalid JSON: ") + simdjson::error_message(err));
   }
-  return convert_root(root);
+  bool repeated = false;
+  return convert_root(root, repeated);
 }
 
 result<value> parse(std::string_view text) {
@@ -230,7 +233,67 @@ result<value> parse(std::string_view text) {
   return parse(parser, text);
 }
 
-result<value> from_element(const simdjson::dom::element& e) { return convert_root(e); }
+result<value> from_element(const simdjson::dom::element& e) {
+  bool repeated = false;
+  return convert_root(e, repeated);
+}
+
+result<value> from_element(const simdjson::dom::element& e, bool& repeated_keys) {
+  repeated_keys = false;
+  return convert_root(e, repeated_keys);
+}
+
+// Mirrors value::operator== with the left side read where it lies, kind by
+// kind as convert() would build it: UINT64 becomes a double there, so it
+// compares as one here.
+bool equal(const simdjson::dom::element& a, const value& b) noexcept {
+  using t = simdjson::dom::element_type;
+  switch (a.type()) {
+    case t::NULL_VALUE: return b.is_null();
+    case t::BOOL: return b.is_bool() && b.as_bool() == a.get_bool().value_unsafe();
+    case t::INT64: {
+      const std::int64_t x = a.get_int64().value_unsafe();
+      if (b.is_integer()) return b.as_int() == x;
+      return b.is_double() && static_cast<double>(x) == b.as_double();
+    }
+    case t::UINT64: return b.is_number() && static_cast<double>(a.get_uint64().value_unsafe()) == b.as_double();
+    case t::DOUBLE: return b.is_number() && a.get_double().value_unsafe() == b.as_double();
+    case t::STRING: return b.is_string() && a.get_string().value_unsafe() == b.as_string();
+    case t::ARRAY: {
+      if (!b.is_array()) return false;
+      const value::array_t& y = b.as_array();
+      std::size_t i = 0;
+      // Named: value_unsafe() of a temporary result returns a reference into it.
+      const simdjson::dom::array arr = a.get_array().value_unsafe();
+      for (simdjson::dom::element child : arr) {
+        if (i == y.size() || !equal(child, y[i])) return false;
+        ++i;
+      }
+      return i == y.size();
+    }
+    case t::OBJECT: {
+      if (!b.is_object()) return false;
+      const value::object_t& bo = b.as_object();
+      simdjson::dom::object o = a.get_object().value_unsafe();
+      auto field = o.begin();
+      std::size_t i = 0;
+      // Usually both sides list keys in the same order: pairwise first, as value::operator== does.
+      for (; field != o.end() && i < bo.size() && bo[i].key == field.key(); ++field, ++i) {
+        if (!equal(field.value(), bo[i].val)) return false;
+      }
+      if (field != o.end()) {
+        const member_index in_b(&b);
+        for (; field != o.end(); ++field, ++i) {
+          const value* other = in_b.find(field.key());
+          if (other == nullptr || !equal(field.value(), *other)) return false;
+        }
+      }
+      // No repeated keys on the left, and every one found on the right: equal sizes mean the same key sets.
+      return i == bo.size();
+    }
+  }
+  return false;
+}
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 when invalid
 // (overlong forms, surrogates and code points past U+10FFFF are invalid).

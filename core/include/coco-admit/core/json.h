@@ -30,6 +30,13 @@ result<value> parse(std::string_view text);
 result<value> parse(simdjson::dom::parser& parser, std::string_view text);
 /// Converts an already-parsed simdjson element into a value.
 result<value> from_element(const simdjson::dom::element& e);
+/// Same, and sets `repeated_keys` when some object of `e` repeats a key: the value then holds the last
+/// value at the key's first position (Go's encoding/json), and `equal` below does not apply to `e`.
+result<value> from_element(const simdjson::dom::element& e, bool& repeated_keys);
+/// Whether `from_element(a)` would give a value equal to `b` (value::operator==: integer 1 equals 1.0,
+/// member order does not matter), without building it. `a` must not repeat keys and must be no deeper than
+/// max_depth, as any element from_element converted without error and without repeated keys.
+bool equal(const simdjson::dom::element& a, const value& b) noexcept;
 
 /// Compact serialisation.
 std::string serialize(const value& v);

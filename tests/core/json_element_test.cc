@@ -1,0 +1,172 @@
+// json::equal (a parsed document against a value, without converting it) and
+// the repeated-keys report of json::from_element. equal must answer exactly
+// what converting and comparing would: checked on fixed cases and on random
+// documents with random edits.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <random>
+#include <string>
+
+#include "coco-admit/core/json.h"
+
+using namespace coco_admit;
+
+namespace {
+
+struct parsed {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  explicit parsed(const std::string& text) {
+    auto err = parser.parse(text).get(root);
+    EXPECT_FALSE(err) << text;
+  }
+};
+
+value must_parse(const std::string& text) {
+  auto v = json::parse(text);
+  EXPECT_TRUE(v.ok()) << text;
+  return v.ok() ? *v : value();
+}
+
+struct equal_case {
+  const char* document;
+  const char* other;
+  bool want;
+};
+
+class ElementEqual : public testing::TestWithParam<equal_case> {};
+
+TEST_P(ElementEqual, AnswersAsConvertingWould) {
+  const equal_case& c = GetParam();
+  parsed doc(c.document);
+  const value other = must_parse(c.other);
+  EXPECT_EQ(json::equal(doc.root, other), c.want) << c.document << " vs " << c.other;
+  EXPECT_EQ(must_parse(c.document) == other, c.want) << "the reference disagrees: " << c.document;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Json, ElementEqual,
+    testing::Values(equal_case{"null", "null", true}, equal_case{"null", "false", false},
+                    equal_case{"true", "true", true}, equal_case{"true", "false", false},
+                    equal_case{"1", "1.0", true}, equal_case{"1.0", "1", true}, equal_case{"1", "2", false},
+                    equal_case{"-9223372036854775808", "-9223372036854775808", true},
+                    // Past int64: a double, as conversion makes it.
+                    equal_case{"18446744073709551615", "1.8446744073709552e19", true},
+                    equal_case{"1.5", "1.5", true}, equal_case{"1.5", "\"1.5\"", false},
+                    equal_case{R"("a\u00e9")", R"("aé")", true}, equal_case{R"("a")", R"("b")", false},
+                    equal_case{"[]", "[]", true}, equal_case{"[1,2]", "[1,2]", true},
+                    equal_case{"[1,2]", "[2,1]", false}, equal_case{"[1,2]", "[1,2,3]", false},
+                    equal_case{"[1,2,3]", "[1,2]", false}, equal_case{"{}", "{}", true},
+                    equal_case{"{}", "[]", false}, equal_case{R"({"a":1,"b":[true]})", R"({"b":[true],"a":1})", true},
+                    equal_case{R"({"a":1,"b":2})", R"({"a":1})", false},
+                    equal_case{R"({"a":1})", R"({"a":1,"b":2})", false},
+                    equal_case{R"({"a":1,"b":2})", R"({"a":1,"c":2})", false},
+                    equal_case{R"({"a":{"x":[1,{"y":null}]}})", R"({"a":{"x":[1,{"y":null}]}})", true},
+                    equal_case{R"({"a":{"x":[1,{"y":null}]}})", R"({"a":{"x":[1,{"y":0}]}})", false}));
+
+TEST(ElementEqual, LargeObjectsInAnyOrder) {
+  std::string a = "{", b = "{";
+  for (int i = 0; i < 200; ++i) {
+    a += (i ? "," : "") + ("\"k" + std::to_string(i) + "\":" + std::to_string(i));
+    b += (i ? "," : "") + ("\"k" + std::to_string(199 - i) + "\":" + std::to_string(199 - i));
+  }
+  a += "}";
+  b += "}";
+  parsed doc(a);
+  EXPECT_TRUE(json::equal(doc.root, must_parse(b)));
+  value changed = must_parse(b);
+  changed.as_object()[150].val = value(-1);
+  EXPECT_FALSE(json::equal(doc.root, changed));
+}
+
+TEST(ElementConversion, ReportsRepeatedKeysAtAnyDepth) {
+  for (const char* text : {R"({"a":1,"a":2})", R"({"x":[{"b":1,"c":2,"b":3}]})"}) {
+    parsed doc(text);
+    bool repeated = false;
+    auto v = json::from_element(doc.root, repeated);
+    ASSERT_TRUE(v.ok());
+    EXPECT_TRUE(repeated) << text;
+  }
+  parsed doc(R"({"a":{"a":1},"b":[{"a":1},{"a":2}]})");
+  bool repeated = true;
+  ASSERT_TRUE(json::from_element(doc.root, repeated).ok());
+  EXPECT_FALSE(repeated);
+}
+
+// Random documents without repeated keys, and random edits of their values.
+struct generator {
+  std::mt19937_64 rng;
+  explicit generator(std::uint64_t seed) : rng(seed) {}
+  int pick(int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); }
+
+  std::string scalar() {
+    switch (pick(8)) {
+      case 0: return "null";
+      case 1: return pick(2) ? "true" : "false";
+      case 2: return std::to_string(pick(5) - 2);
+      case 3: return std::to_string(pick(3)) + ".0";
+      case 4: return "0.5";
+      case 5: return "18446744073709551615";
+      case 6: return "\"" + std::string(1, static_cast<char>('a' + pick(3))) + "\"";
+      default: return "\"\"";
+    }
+  }
+  std::string document(int depth) {
+    if (depth == 0 || pick(3) == 0) return scalar();
+    std::string out;
+    const int n = pick(5);
+    if (pick(2)) {
+      out = "[";
+      for (int i = 0; i < n; ++i) out += (i ? "," : "") + document(depth - 1);
+      return out + "]";
+    }
+    out = "{";
+    for (int i = 0; i < n; ++i) out += (i ? "," : "") + ("\"k" + std::to_string(i) + "\":" + document(depth - 1));
+    return out + "}";
+  }
+  // One small change somewhere (or none), so equal and unequal pairs both occur.
+  void edit(value& v) {
+    if (v.is_array() && !v.as_array().empty() && pick(3)) return edit(v.as_array()[pick(v.as_array().size())]);
+    if (v.is_object() && !v.as_object().empty() && pick(3)) {
+      auto& members = v.as_object();
+      switch (pick(4)) {
+        case 0: return edit(members[pick(members.size())].val);
+        case 1: std::swap(members.front(), members.back()); return;  // order alone: still equal
+        case 2: members.pop_back(); return;
+        default: members.push_back({"new", value(1)}); return;
+      }
+    }
+    switch (pick(5)) {
+      case 0: v = value(); return;
+      case 1: v = value(1); return;
+      case 2: v = value(1.0); return;
+      case 3: v = value("a"); return;
+      default: return;  // unchanged
+    }
+  }
+};
+
+TEST(ElementEqual, AgreesWithConvertingOnRandomDocuments) {
+  generator g(20261128);
+  int equal_pairs = 0, unequal_pairs = 0;
+  for (int round = 0; round < 20'000; ++round) {
+    const std::string text = g.document(4);
+    parsed doc(text);
+    bool repeated = true;
+    auto converted = json::from_element(doc.root, repeated);
+    ASSERT_TRUE(converted.ok()) << text;
+    ASSERT_FALSE(repeated) << text;
+    ASSERT_TRUE(json::equal(doc.root, *converted)) << text;
+    value other = *converted;
+    g.edit(other);
+    const bool want = *converted == other;
+    ASSERT_EQ(json::equal(doc.root, other), want) << text << " vs " << json::serialize(other);
+    (want ? equal_pairs : unequal_pairs)++;
+  }
+  // Both answers were exercised, many times.
+  EXPECT_GT(equal_pairs, 1'000);
+  EXPECT_GT(unequal_pairs, 1'000);
+}
+
+}  // namespace
