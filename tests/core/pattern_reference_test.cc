@@ -755,6 +755,65 @@ TEST(PatternReference, ChosenCasesMatchThePreviousImplementation) {
   }
 }
 
+// Shapes past the walker's inline buffers: maps with more keys than the
+// small sort buffer, more tracked anchors than the small anchor map, and
+// nesting past max_depth through maps and lists (paths built from long chains).
+TEST(PatternReference, LargeAndDeepShapesMatchThePreviousImplementation) {
+  std::vector<std::pair<value, value>> cases;
+  for (int keys : {7, 8, 9, 20}) {
+    for (int missing : {-1, 0, keys / 2, keys - 1}) {
+      value pat = value::object(), res = value::object();
+      for (int i = 0; i < keys; ++i) {
+        const std::string k = "k" + std::to_string(i);
+        // Tracked anchors ((k), X(k), ^(k)) and plain keys, interleaved.
+        const std::string pk = i % 3 == 0 ? "(" + k + ")" : (i % 3 == 1 ? "X(z" + k + ")" : k);
+        pat.set(pk, value(i % 3 == 1 ? "null" : "?*"));
+        if (i != missing) res.set(k, value(i == keys - 1 && missing == -1 ? "" : "v"));
+      }
+      cases.emplace_back(std::move(pat), std::move(res));
+    }
+  }
+  for (int depth : {pattern::max_depth - 1, pattern::max_depth, pattern::max_depth + 1, 2 * pattern::max_depth}) {
+    for (int shape = 0; shape < 3; ++shape) {
+      value pat = value("x");
+      value res = value(shape == 2 ? "y" : "x");
+      for (int i = 0; i < depth; ++i) {
+        value p = value::object(), r = value::object();
+        const char* key = shape == 1 && i % 2 == 0 ? "(a)" : "a";
+        if (i % 3 == 0) {
+          value pl = value::array(), rl = value::array();
+          pl.push_back(std::move(pat));
+          value sibling = value::object();  // a small element the conditional anchor skips or fails on
+          sibling.set("a", value("z"));
+          rl.push_back(std::move(sibling));
+          rl.push_back(std::move(res));
+          p.set(key, std::move(pl));
+          r.set("a", std::move(rl));
+        } else {
+          p.set(key, std::move(pat));
+          r.set("a", std::move(res));
+        }
+        pat = std::move(p);
+        res = std::move(r);
+      }
+      cases.emplace_back(std::move(pat), std::move(res));
+    }
+  }
+  int counts[3] = {0, 0, 0};
+  for (const auto& [pat, res] : cases) {
+    auto got = pattern::match(res, pat);
+    auto want = pattern::reference::match(res, pat);
+    const std::string where = json::serialize(pat).substr(0, 200);
+    EXPECT_EQ(got.st, want.st) << where;
+    EXPECT_EQ(got.path, want.path) << where;
+    EXPECT_EQ(got.reason, want.reason) << where;
+    ++counts[static_cast<int>(got.st)];
+  }
+  EXPECT_GT(counts[0], 0);  // pass
+  EXPECT_GT(counts[1], 0);  // fail
+  EXPECT_GT(counts[2], 0);  // skip
+}
+
 TEST(PatternReference, EveryScalarPairMatchesThePreviousImplementation) {
   std::vector<value> pats, ress;
   for (const char* p : pattern_leaves) pats.push_back(*json::parse(p));

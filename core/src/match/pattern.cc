@@ -102,10 +102,12 @@ bool apply_op(cmp_op op, const T& a, const T& b) {
   return false;
 }
 
-// Byte classes for the two pre-checks below.
-constexpr std::uint8_t duration_byte = 1, quantity_byte = 2;
+// Byte classes for the pre-checks below.
+constexpr std::uint8_t duration_byte = 1, quantity_byte = 2, operator_byte = 4;
 constexpr auto byte_classes = [] {
   std::array<std::uint8_t, 256> t{};
+  // Bytes that split a string pattern into alternatives, conditions or a range.
+  for (char c : std::string_view("|&-")) t[static_cast<unsigned char>(c)] |= operator_byte;
   for (char c = '0'; c <= '9'; ++c) t[static_cast<unsigned char>(c)] = duration_byte | quantity_byte;
   t['.'] = duration_byte | quantity_byte;
   // Go duration units: ns us µs μs ms s m h (µ is C2 B5, μ is CE BC in UTF-8).
@@ -203,6 +205,15 @@ bool validate_string_patterns(const value& val, const std::string& pat) {
   std::string spill;
   std::string_view v;
   if (!value_text(val, buf, spill, v)) return false;
+  // Most patterns ("?*", "*:*", "registry.io/*") are a single equality operand: no
+  // '|', '&' or '-' to split on, no leading operator, nothing to trim. One byte
+  // scan then replaces the splitting below, which would reach the same call.
+  if (!pat.empty() && !is_space(pat.front()) && !is_space(pat.back()) && pat.front() != '<' && pat.front() != '>' &&
+      pat.front() != '!' && std::none_of(pat.begin(), pat.end(), [](char c) {
+        return (byte_classes[static_cast<unsigned char>(c)] & operator_byte) != 0;
+      })) {
+    return validate_string(v, pat, cmp_op::eq);
+  }
   std::string_view all(pat);
   std::size_t start = 0;
   for (;;) {
@@ -494,22 +505,12 @@ class walker {
   verr array_of_maps(const value& res, const value& pat_map, const path_node* path, int depth, detail d);
   verr handle(const member& m, const anchor& a, const value& res_map, const path_node* path, int depth, detail d);
   verr existence(const value& res_list, const value& pat, const path_node* path, int depth);
-  void check_anchors_in_resource(const value& pat, const value& res);
 
   anchor_map anchors_;
   /// Patterns rewritten by expand_in_metadata, kept for the whole walk because
   /// anchors_ holds views of their keys.
   std::vector<std::unique_ptr<value>> expanded_;
 };
-
-void walker::check_anchors_in_resource(const value& pat, const value& res) {
-  for (const auto& m : pat.as_object()) {
-    anchor a = parse_anchor(m.key);
-    if (!is_tracked_anchor(a.kind)) continue;
-    bool& found = anchors_.flag(m.key);
-    if (!found && resource_has_key(res, a.key, 0)) found = true;
-  }
-}
 
 verr walker::element(const value& res, const value& pat, const path_node* path, int depth, detail d) {
   if (depth > max_depth) {
@@ -525,7 +526,6 @@ verr walker::element(const value& res, const value& pat, const path_node* path, 
                       go::type_name(pat) + ", found " + go::type_name(res),
                   p};
     }
-    check_anchors_in_resource(pat, res);
     return map(res, pat, path, depth, d);
   }
   if (pat.is_array()) {
@@ -553,35 +553,45 @@ verr walker::element(const value& res, const value& pat, const path_node* path, 
 }
 
 verr walker::map(const value& res, const value& pat_in, const path_node* path, int depth, detail d) {
-  const value* pat = &pat_in;
-  if (std::optional<value> expanded = expand_in_metadata(pat_in, res)) {
-    expanded_.push_back(std::make_unique<value>(std::move(*expanded)));
-    pat = expanded_.back().get();
-  }
-  // Order: anchored keys (sorted), then keys whose values hold anchors
-  // (reverse-sorted: getSortedNestedAnchorResource pushes each to the front),
-  // then the rest (sorted). Keys are unique, so std::sort's order is total.
+  // Each key's anchor is parsed once, for AnchorMap.CheckAnchorInResource and for
+  // the order below (again only if metadata expansion rewrote the keys).
   struct entry {
     const member* m;
     anchor a;
     std::uint8_t group;
   };
-  const auto& members = pat->as_object();
   std::array<entry, 8> small;
   std::vector<entry> large;
-  entry* order = small.data();
-  if (members.size() > small.size()) {
-    large.resize(members.size());
-    order = large.data();
+  auto parse_keys = [&](const value& pat) -> entry* {
+    const auto& members = pat.as_object();
+    entry* order = small.data();
+    if (members.size() > small.size()) {
+      large.resize(members.size());
+      order = large.data();
+    }
+    for (std::size_t i = 0; i < members.size(); ++i) order[i] = {&members[i], parse_anchor(members[i].key), 0};
+    return order;
+  };
+  entry* order = parse_keys(pat_in);
+  std::size_t n = pat_in.as_object().size();
+  for (std::size_t i = 0; i < n; ++i) {  // AnchorMap.CheckAnchorInResource
+    if (!is_tracked_anchor(order[i].a.kind)) continue;
+    bool& found = anchors_.flag(order[i].m->key);
+    if (!found && resource_has_key(res, order[i].a.key, 0)) found = true;
   }
-  const std::size_t n = members.size();
+  if (std::optional<value> expanded = expand_in_metadata(pat_in, res)) {
+    expanded_.push_back(std::make_unique<value>(std::move(*expanded)));
+    order = parse_keys(*expanded_.back());
+    n = expanded_.back()->as_object().size();
+  }
+  // Order: anchored keys (sorted), then keys whose values hold anchors
+  // (reverse-sorted: getSortedNestedAnchorResource pushes each to the front),
+  // then the rest (sorted). Keys are unique, so std::sort's order is total.
   std::size_t plain = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const member& m = members[i];
-    anchor a = parse_anchor(m.key);
-    const bool anchored = is_validate_anchor(a.kind);
+    const bool anchored = is_validate_anchor(order[i].a.kind);
     plain += anchored ? 0 : 1;
-    order[i] = {&m, a, static_cast<std::uint8_t>(anchored ? 0 : 2)};
+    order[i].group = anchored ? 0 : 2;
   }
   // Nested anchors only reorder the unanchored keys among themselves, so with
   // fewer than two of them the subtree scan would not change the order.
