@@ -9,9 +9,12 @@
 #include "coco-admit/core/pattern.h"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,15 +29,18 @@ namespace coco_admit::pattern {
 // ---- anchors ---------------------------------------------------------------------------
 
 namespace {
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
 std::string_view trim_space(std::string_view s) {
-  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
-  while (!s.empty() && ws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && ws(s.back())) s.remove_suffix(1);
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
 }
 }  // namespace
 
 anchor parse_anchor(std::string_view key) noexcept {
+  // Most keys are plain: an anchor ends in ')' once trailing spaces are trimmed.
+  if (key.empty() || (key.back() != ')' && !is_space(key.back()))) return {};
   std::string_view s = trim_space(key);
   anchor a;
   if (s.size() < 3 || s.back() != ')') return a;
@@ -63,12 +69,21 @@ namespace {
 
 enum class cmp_op { eq, ne, gt, lt, ge, le };
 
-// convertNumberToString, with bools stringified and null not convertible.
-bool value_to_string(const value& v, std::string& out) {
+// convertNumberToString, with bools stringified and null not convertible. The text
+// is a view: of the string itself, of `buf` for integers and bools, or of `spill`
+// for floats (the only case that allocates).
+bool value_text(const value& v, char (&buf)[24], std::string& spill, std::string_view& out) {
   switch (v.type()) {
     case value::kind::string: out = v.as_string(); return true;
-    case value::kind::integer: out = std::to_string(v.as_int()); return true;
-    case value::kind::number: out = go::format_float_e(v.as_double()); return true;
+    case value::kind::integer: {
+      auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
+      out = std::string_view(buf, static_cast<std::size_t>(r.ptr - buf));
+      return true;
+    }
+    case value::kind::number:
+      spill = go::format_float_e(v.as_double());
+      out = spill;
+      return true;
     case value::kind::boolean: out = v.as_bool() ? "true" : "false"; return true;
     default: return false;
   }
@@ -87,14 +102,52 @@ bool apply_op(cmp_op op, const T& a, const T& b) {
   return false;
 }
 
-bool validate_string(const value& v, std::string_view pat, cmp_op op) {
-  std::string s;
-  if (!value_to_string(v, s)) return false;
-  if (auto pd = parse_go_duration(pat); pd.ok()) {
-    if (auto vd = parse_go_duration(s); vd.ok()) return apply_op(op, *vd, *pd);
+// Byte classes for the pre-checks below.
+constexpr std::uint8_t duration_byte = 1, quantity_byte = 2, operator_byte = 4;
+constexpr auto byte_classes = [] {
+  std::array<std::uint8_t, 256> t{};
+  // Bytes that split a string pattern into alternatives, conditions or a range.
+  for (char c : std::string_view("|&-")) t[static_cast<unsigned char>(c)] |= operator_byte;
+  for (char c = '0'; c <= '9'; ++c) t[static_cast<unsigned char>(c)] = duration_byte | quantity_byte;
+  t['.'] = duration_byte | quantity_byte;
+  // Go duration units: ns us µs μs ms s m h (µ is C2 B5, μ is CE BC in UTF-8).
+  for (char c : std::string_view("nsumh\xC2\xB5\xCE\xBC")) t[static_cast<unsigned char>(c)] |= duration_byte;
+  // k8s quantity: [+-]?[0-9.]+ then suffix [eEinumkKMGTP]* [-+]? [0-9]*.
+  for (char c : std::string_view("+-eEinumkKMGTP")) t[static_cast<unsigned char>(c)] |= quantity_byte;
+  return t;
+}();
+
+bool only_bytes(std::string_view s, std::uint8_t cls) {
+  for (char c : s) {
+    if ((byte_classes[static_cast<unsigned char>(c)] & cls) == 0) return false;
   }
-  if (auto pq = parse_quantity(pat); pq.ok()) {
-    if (auto vq = parse_quantity(s); vq.ok()) return apply_op(op, compare(*vq, *pq), 0);
+  return true;
+}
+
+// Necessary conditions for parse_go_duration / parse_quantity to succeed, so the
+// common wildcard operands ("?*", "*:latest") skip both parsers and the error
+// strings their failures would build. time.ParseDuration accepts an optional sign
+// and then only digits, '.' and unit letters, starting with a digit or '.';
+// ParseQuantity's grammar (parseQuantityString) only ever consumes the quantity
+// bytes above. Anything these reject, the parsers reject too.
+bool may_be_duration(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  if (s.empty() || !(s[0] == '.' || (s[0] >= '0' && s[0] <= '9'))) return false;
+  return only_bytes(s, duration_byte);
+}
+bool may_be_quantity(std::string_view s) { return !s.empty() && only_bytes(s, quantity_byte); }
+
+// `s` is the resource value's text (value_text).
+bool validate_string(std::string_view s, std::string_view pat, cmp_op op) {
+  if (may_be_duration(pat) && may_be_duration(s)) {
+    if (auto pd = parse_go_duration(pat); pd.ok()) {
+      if (auto vd = parse_go_duration(s); vd.ok()) return apply_op(op, *vd, *pd);
+    }
+  }
+  if (may_be_quantity(pat) && may_be_quantity(s)) {
+    if (auto pq = parse_quantity(pat); pq.ok()) {
+      if (auto vq = parse_quantity(s); vq.ok()) return apply_op(op, compare(*vq, *pq), 0);
+    }
   }
   if (op == cmp_op::eq) return wildcard::match(pat, s);
   if (op == cmp_op::ne) return !wildcard::match(pat, s);
@@ -118,7 +171,7 @@ bool split_range(std::string_view p, bool negated, std::string_view& left, std::
   return !left.empty() && is_digit(left[0]) && !right.empty() && is_digit(right[0]);
 }
 
-bool validate_string_pattern(const value& v, std::string_view pat) {
+bool validate_string_pattern(std::string_view v, std::string_view pat) {
   // GetOperatorFromStringPattern
   if (pat.size() >= 2) {
     auto rest = [&](std::size_t n) { return trim_space(pat.substr(n)); };
@@ -144,8 +197,23 @@ std::string_view trim_blanks(std::string_view s) {  // strings.Trim(s, " ")
   return s;
 }
 
-bool validate_string_patterns(const value& v, const std::string& pat) {
-  if (v.is_string() && v.as_string() == pat) return true;
+bool validate_string_patterns(const value& val, const std::string& pat) {
+  if (val.is_string() && val.as_string() == pat) return true;
+  // Every operand below compares the resource's text, and a value without one
+  // (null, map, list) fails them all.
+  char buf[24];
+  std::string spill;
+  std::string_view v;
+  if (!value_text(val, buf, spill, v)) return false;
+  // Most patterns ("?*", "*:*", "registry.io/*") are a single equality operand: no
+  // '|', '&' or '-' to split on, no leading operator, nothing to trim. One byte
+  // scan then replaces the splitting below, which would reach the same call.
+  if (!pat.empty() && !is_space(pat.front()) && !is_space(pat.back()) && pat.front() != '<' && pat.front() != '>' &&
+      pat.front() != '!' && std::none_of(pat.begin(), pat.end(), [](char c) {
+        return (byte_classes[static_cast<unsigned char>(c)] & operator_byte) != 0;
+      })) {
+    return validate_string(v, pat, cmp_op::eq);
+  }
   std::string_view all(pat);
   std::size_t start = 0;
   for (;;) {
@@ -215,13 +283,63 @@ namespace {
 
 enum class err_kind { plain, conditional, global, negation };
 
+bool is_skip(err_kind k) { return k == err_kind::conditional || k == err_kind::global; }
+
 struct perr {
   std::string msg;
   std::string path;
   err_kind kind = err_kind::plain;
-  bool skips() const { return kind == err_kind::conditional || kind == err_kind::global; }
+  bool skips() const { return is_skip(kind); }
 };
 using verr = std::optional<perr>;
+
+// Which error texts the caller of a walk step will read. Texts never steer the
+// walk (only error kinds do), so a step whose error will be dropped skips
+// building them; the walk then allocates nothing unless a text is kept.
+enum class detail : std::uint8_t {
+  full,      ///< every text (the top level, skip reasons included)
+  failures,  ///< texts of hard failures only: a skip will be dropped (array of maps, after an element applied)
+  none,      ///< no text at all: only whether it failed (existence anchors, inside a dropped skip)
+};
+
+bool wants_text(detail d, err_kind k) { return d == detail::full || (d == detail::failures && !is_skip(k)); }
+
+// One step of the path from the root to the element being matched: a key or a
+// list index. Nodes live in the frames of the recursive walk, so tracking the
+// path costs no allocation; Kyverno's path string ("/spec/containers/0/image/")
+// is built from them only for an error text.
+struct path_node {
+  const path_node* parent = nullptr;
+  std::string_view key;
+  std::size_t index = 0;
+  bool is_index = false;
+
+  static path_node child(const path_node* parent, std::string_view key) { return {parent, key, 0, false}; }
+  static path_node item(const path_node* parent, std::size_t index) { return {parent, {}, index, true}; }
+};
+
+// Recursion is bounded by the walk's depth, which max_depth bounds.
+void append_path(std::string& out, const path_node* n) {
+  if (n == nullptr) {
+    out += '/';
+    return;
+  }
+  append_path(out, n->parent);
+  if (n->is_index) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, n->index);
+    out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+  } else {
+    out.append(n->key);
+  }
+  out += '/';
+}
+
+std::string path_text(const path_node* n) {
+  std::string s;
+  append_path(s, n);
+  return s;
+}
 
 std::string quote_v(const value& v) { return go::sprint_resource(v); }
 
@@ -278,7 +396,11 @@ std::optional<value> expand_in_metadata(const value& pat, const value& res) {
   auto find_tag = [](const value& map, std::string_view tag) -> std::ptrdiff_t {
     const auto& o = map.as_object();
     for (std::size_t i = 0; i < o.size(); ++i) {
-      if (remove_anchor(o[i].key) == tag) return static_cast<std::ptrdiff_t>(i);
+      // An anchored form is longer than the bare key by at least "()": skip parsing the rest.
+      const std::string& k = o[i].key;
+      if (k == tag || (k.size() >= tag.size() + 2 && remove_anchor(k) == tag)) {
+        return static_cast<std::ptrdiff_t>(i);
+      }
     }
     return -1;
   };
@@ -289,12 +411,22 @@ std::optional<value> expand_in_metadata(const value& pat, const value& res) {
   if (!pmeta_v.is_object() || !rmeta || !rmeta->is_object()) return std::nullopt;
   std::optional<value> out;
   for (const char* tag : {"labels", "annotations"}) {
+    // Every test below only decides whether to skip this tag; the pattern-side ones
+    // run first because without a wildcard key nothing can change, and then the
+    // resource need not be searched.
     std::ptrdiff_t ptag = find_tag(pmeta_v, tag);
-    std::ptrdiff_t rtag = find_tag(*rmeta, tag);
-    if (ptag < 0 || rtag < 0) continue;
+    if (ptag < 0) continue;
     const value& ptag_v = pmeta_v.as_object()[static_cast<std::size_t>(ptag)].val;
+    if (!ptag_v.is_object()) continue;
+    const auto& ptag_members = ptag_v.as_object();
+    if (std::none_of(ptag_members.begin(), ptag_members.end(),
+                     [](const member& m) { return wildcard::has_wildcards(m.key); })) {
+      continue;
+    }
+    std::ptrdiff_t rtag = find_tag(*rmeta, tag);
+    if (rtag < 0) continue;
     const value& rtag_v = rmeta->as_object()[static_cast<std::size_t>(rtag)].val;
-    if (!ptag_v.is_object() || !rtag_v.is_object()) continue;
+    if (!rtag_v.is_object()) continue;
     // Kyverno reads both sides as map[string]string.
     auto all_strings = [](const value& m) {
       return std::all_of(m.as_object().begin(), m.as_object().end(), [](const member& x) { return x.val.is_string(); });
@@ -329,56 +461,86 @@ std::optional<value> expand_in_metadata(const value& pat, const value& res) {
   return out;
 }
 
-class walker {
+// AnchorMap: for every tracked anchor key met so far, whether the resource held
+// its bare key anywhere. Keys are views into the pattern (or into an expanded copy
+// the walker keeps alive). Patterns have a handful of anchors: the first few sit
+// in a small array, the rest in a std::map so any number stays O(log n).
+class anchor_map {
  public:
-  verr element(const value& res, const value& pat, const std::string& path, int depth);
-  bool keys_are_missing() const {
-    return std::any_of(anchor_map_.begin(), anchor_map_.end(), [](const auto& kv) { return !kv.second; });
+  bool& flag(std::string_view key) {
+    for (std::size_t i = 0; i < n_; ++i) {
+      if (small_[i].key == key) return small_[i].found;
+    }
+    if (n_ < small_.size()) {
+      small_[n_] = {key, false};
+      return small_[n_++].found;
+    }
+    return more_.emplace(key, false).first->second;
+  }
+  bool any_missing() const {
+    for (std::size_t i = 0; i < n_; ++i) {
+      if (!small_[i].found) return true;
+    }
+    return std::any_of(more_.begin(), more_.end(), [](const auto& kv) { return !kv.second; });
   }
 
  private:
-  verr map(const value& res, const value& pat, const std::string& path, int depth);
-  verr array(const value& res, const value& pat, const std::string& path, int depth);
-  verr array_of_maps(const value& res, const value& pat_map, const std::string& path, int depth);
-  verr handle(const std::string& key, const value& pat, const value& res_map, const std::string& path, int depth);
-  verr existence(const value& res_list, const value& pat, const std::string& path, int depth);
-  void check_anchors_in_resource(const value& pat, const value& res);
-
-  std::map<std::string, bool> anchor_map_;
+  struct entry {
+    std::string_view key;
+    bool found = false;
+  };
+  std::array<entry, 8> small_{};
+  std::size_t n_ = 0;
+  std::map<std::string_view, bool> more_;
 };
 
-void walker::check_anchors_in_resource(const value& pat, const value& res) {
-  for (const auto& m : pat.as_object()) {
-    anchor a = parse_anchor(m.key);
-    if (!is_tracked_anchor(a.kind)) continue;
-    auto [it, inserted] = anchor_map_.emplace(m.key, false);
-    if (!inserted && it->second) continue;
-    if (resource_has_key(res, a.key, 0)) it->second = true;
-  }
-}
+class walker {
+ public:
+  verr element(const value& res, const value& pat, const path_node* path, int depth, detail d);
+  bool keys_are_missing() const { return anchors_.any_missing(); }
 
-verr walker::element(const value& res, const value& pat, const std::string& path, int depth) {
+ private:
+  verr map(const value& res, const value& pat, const path_node* path, int depth, detail d);
+  verr array(const value& res, const value& pat, const path_node* path, int depth, detail d);
+  verr array_of_maps(const value& res, const value& pat_map, const path_node* path, int depth, detail d);
+  verr handle(const member& m, const anchor& a, const value& res_map, const path_node* path, int depth, detail d);
+  verr existence(const value& res_list, const value& pat, const path_node* path, int depth);
+
+  anchor_map anchors_;
+  /// Patterns rewritten by expand_in_metadata, kept for the whole walk because
+  /// anchors_ holds views of their keys.
+  std::vector<std::unique_ptr<value>> expanded_;
+};
+
+verr walker::element(const value& res, const value& pat, const path_node* path, int depth, detail d) {
   if (depth > max_depth) {
-    return perr{"pattern nesting exceeds " + std::to_string(max_depth) + " levels at path " + path, path};
+    if (!wants_text(d, err_kind::plain)) return perr{};
+    std::string p = path_text(path);
+    return perr{"pattern nesting exceeds " + std::to_string(max_depth) + " levels at path " + p, p};
   }
   if (pat.is_object()) {
     if (!res.is_object()) {
-      return perr{"pattern and resource have different structures. Path: " + path + ". Expected " +
+      if (!wants_text(d, err_kind::plain)) return perr{};
+      std::string p = path_text(path);
+      return perr{"pattern and resource have different structures. Path: " + p + ". Expected " +
                       go::type_name(pat) + ", found " + go::type_name(res),
-                  path};
+                  p};
     }
-    check_anchors_in_resource(pat, res);
-    return map(res, pat, path, depth);
+    return map(res, pat, path, depth, d);
   }
   if (pat.is_array()) {
     if (!res.is_array()) {
-      return perr{"validation rule failed at path " + path + ", resource does not satisfy the expected overlay pattern",
-                  path};
+      if (!wants_text(d, err_kind::plain)) return perr{};
+      std::string p = path_text(path);
+      return perr{"validation rule failed at path " + p + ", resource does not satisfy the expected overlay pattern",
+                  p};
     }
-    return array(res, pat, path, depth);
+    return array(res, pat, path, depth, d);
   }
   auto mismatch = [&](const value& r) {
-    return perr{"resource value '" + quote_v(r) + "' does not match '" + quote_p(pat) + "' at path " + path, path};
+    if (!wants_text(d, err_kind::plain)) return perr{};
+    std::string p = path_text(path);
+    return perr{"resource value '" + quote_v(r) + "' does not match '" + quote_p(pat) + "' at path " + p, p};
   };
   if (res.is_array()) {
     for (const auto& r : res.as_array()) {
@@ -390,147 +552,206 @@ verr walker::element(const value& res, const value& pat, const std::string& path
   return std::nullopt;
 }
 
-verr walker::map(const value& res, const value& pat_in, const std::string& path, int depth) {
-  std::optional<value> expanded = expand_in_metadata(pat_in, res);
-  const value& pat = expanded ? *expanded : pat_in;
-  std::vector<const member*> anchors, nested, rest;
-  for (const auto& m : pat.as_object()) {
-    anchor_kind k = parse_anchor(m.key).kind;
-    if (is_validate_anchor(k)) {
-      anchors.push_back(&m);
-    } else if (has_nested_anchors(m.val, depth + 1)) {
-      nested.push_back(&m);
-    } else {
-      rest.push_back(&m);
+verr walker::map(const value& res, const value& pat_in, const path_node* path, int depth, detail d) {
+  // Each key's anchor is parsed once, for AnchorMap.CheckAnchorInResource and for
+  // the order below (again only if metadata expansion rewrote the keys).
+  struct entry {
+    const member* m;
+    anchor a;
+    std::uint8_t group;
+  };
+  std::array<entry, 8> small;
+  std::vector<entry> large;
+  auto parse_keys = [&](const value& pat) -> entry* {
+    const auto& members = pat.as_object();
+    entry* order = small.data();
+    if (members.size() > small.size()) {
+      large.resize(members.size());
+      order = large.data();
+    }
+    for (std::size_t i = 0; i < members.size(); ++i) order[i] = {&members[i], parse_anchor(members[i].key), 0};
+    return order;
+  };
+  entry* order = parse_keys(pat_in);
+  std::size_t n = pat_in.as_object().size();
+  for (std::size_t i = 0; i < n; ++i) {  // AnchorMap.CheckAnchorInResource
+    if (!is_tracked_anchor(order[i].a.kind)) continue;
+    bool& found = anchors_.flag(order[i].m->key);
+    if (!found && resource_has_key(res, order[i].a.key, 0)) found = true;
+  }
+  if (std::optional<value> expanded = expand_in_metadata(pat_in, res)) {
+    expanded_.push_back(std::make_unique<value>(std::move(*expanded)));
+    order = parse_keys(*expanded_.back());
+    n = expanded_.back()->as_object().size();
+  }
+  // Order: anchored keys (sorted), then keys whose values hold anchors
+  // (reverse-sorted: getSortedNestedAnchorResource pushes each to the front),
+  // then the rest (sorted). Keys are unique, so std::sort's order is total.
+  std::size_t plain = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool anchored = is_validate_anchor(order[i].a.kind);
+    plain += anchored ? 0 : 1;
+    order[i].group = anchored ? 0 : 2;
+  }
+  // Nested anchors only reorder the unanchored keys among themselves, so with
+  // fewer than two of them the subtree scan would not change the order.
+  if (plain >= 2) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (order[i].group == 2 && has_nested_anchors(order[i].m->val, depth + 1)) order[i].group = 1;
     }
   }
-  auto by_key = [](const member* a, const member* b) { return a->key < b->key; };
-  std::sort(anchors.begin(), anchors.end(), by_key);
-  // getSortedNestedAnchorResource pushes nested-anchor keys to the front in sorted
-  // order, so they end up reverse-sorted ahead of the (sorted) others.
-  std::sort(nested.begin(), nested.end(), [](const member* a, const member* b) { return a->key > b->key; });
-  std::sort(rest.begin(), rest.end(), by_key);
-  for (const auto* group : {&anchors, &nested, &rest}) {
-    for (const member* m : *group) {
-      if (auto e = handle(m->key, m->val, res, path, depth)) return e;
-    }
+  std::sort(order, order + n, [](const entry& x, const entry& y) {
+    if (x.group != y.group) return x.group < y.group;
+    return x.group == 1 ? y.m->key < x.m->key : x.m->key < y.m->key;
+  });
+  for (std::size_t i = 0; i < n; ++i) {
+    if (auto e = handle(*order[i].m, order[i].a, res, path, depth, d)) return e;
   }
   return std::nullopt;
 }
 
-verr walker::handle(const std::string& key, const value& pat, const value& res_map, const std::string& path,
-                    int depth) {
-  anchor a = parse_anchor(key);
+verr walker::handle(const member& m, const anchor& a, const value& res_map, const path_node* path, int depth,
+                    detail d) {
   static const value null_value;
   switch (a.kind) {
     case anchor_kind::condition:
     case anchor_kind::global: {
       const bool global = a.kind == anchor_kind::global;
-      const std::string prefix = global ? "global anchor mismatch: " : "conditional anchor mismatch: ";
+      const std::string_view prefix = global ? "global anchor mismatch: " : "conditional anchor mismatch: ";
       const err_kind kind = global ? err_kind::global : err_kind::conditional;
-      std::string current = path + std::string(a.key) + "/";
+      const path_node current = path_node::child(path, a.key);
       const value* v = res_map.find(a.key);
       if (!v) {
-        return perr{prefix + (global ? "global" : "conditional") + " anchor key doesn't exist in the resource",
-                    current, kind};
+        if (!wants_text(d, kind)) return perr{{}, {}, kind};
+        return perr{std::string(prefix) + (global ? "global" : "conditional") +
+                        " anchor key doesn't exist in the resource",
+                    path_text(&current), kind};
       }
-      if (auto e = element(*v, pat, current, depth + 1)) return perr{prefix + e->msg, e->path, kind};
-      return std::nullopt;
+      // The inner text only feeds this skip's text.
+      auto e = element(*v, m.val, &current, depth + 1, wants_text(d, kind) ? detail::full : detail::none);
+      if (!e) return std::nullopt;
+      e->kind = kind;
+      if (wants_text(d, kind)) e->msg.insert(0, prefix);
+      return e;
     }
     case anchor_kind::equality: {
       const value* v = res_map.find(a.key);
       if (!v) return std::nullopt;
-      return element(*v, pat, path + std::string(a.key) + "/", depth + 1);
+      const path_node current = path_node::child(path, a.key);
+      return element(*v, m.val, &current, depth + 1, d);
     }
     case anchor_kind::negation: {
-      std::string current = path + std::string(a.key) + "/";
       if (!res_map.find(a.key)) return std::nullopt;
-      return perr{"negation anchor matched in resource: " + current + " is not allowed", current, err_kind::negation};
+      if (!wants_text(d, err_kind::negation)) return perr{{}, {}, err_kind::negation};
+      const path_node current = path_node::child(path, a.key);
+      std::string p = path_text(&current);
+      return perr{"negation anchor matched in resource: " + p + " is not allowed", p, err_kind::negation};
     }
     case anchor_kind::existence: {
-      std::string current = path + std::string(a.key) + "/";
+      const path_node current = path_node::child(path, a.key);
       const value* v = res_map.find(a.key);
       if (!v) return std::nullopt;
       if (!v->is_array()) {
+        if (!wants_text(d, err_kind::plain)) return perr{};
         return perr{std::string("invalid resource type ") + go::type_name(*v) +
                         ": Existence ^ () anchor can be used only on list/array type resource",
-                    current};
+                    path_text(&current)};
       }
-      return existence(*v, pat, current, depth);
+      auto e = existence(*v, m.val, &current, depth);
+      if (e && !wants_text(d, e->kind)) return perr{{}, {}, e->kind};
+      return e;
     }
     case anchor_kind::none:
     case anchor_kind::add_if_not_present:
       break;
   }
   // defaultHandler: "*" means present and non-null; otherwise compare (missing => null).
-  const value* v = res_map.find(key);
-  if (pat.is_string() && pat.as_string() == "*") {
+  const value* v = res_map.find(m.key);
+  if (m.val.is_string() && m.val.as_string() == "*") {
     if (v && !v->is_null()) return std::nullopt;
-    return perr{path + "/" + key + " not found", path};
+    if (!wants_text(d, err_kind::plain)) return perr{};
+    std::string p = path_text(path);
+    return perr{p + "/" + m.key + " not found", p};
   }
-  return element(v ? *v : null_value, pat, path + key + "/", depth + 1);
+  const path_node current = path_node::child(path, m.key);
+  return element(v ? *v : null_value, m.val, &current, depth + 1, d);
 }
 
-verr walker::existence(const value& res_list, const value& pat, const std::string& path, int depth) {
+// Every error it returns is plain, with its text (callers drop it when unwanted).
+verr walker::existence(const value& res_list, const value& pat, const path_node* path, int depth) {
   if (!pat.is_array()) {
     return perr{std::string("invalid pattern type ") + go::type_name(pat) +
                     ": Pattern has to be of list to compare against resource",
-                path};
+                path_text(path)};
   }
   for (const auto& pm : pat.as_array()) {
     if (!pm.is_object()) {
       return perr{std::string("invalid pattern type ") + go::type_name(pat) +
                       ": Pattern has to be of type map to compare against items in resource",
-                  path};
+                  path_text(path)};
     }
     bool found = false;
     const auto& items = res_list.as_array();
     for (std::size_t i = 0; i < items.size() && !found; ++i) {
-      found = !element(items[i], pm, path + std::to_string(i) + "/", depth + 1).has_value();
+      const path_node item = path_node::item(path, i);
+      found = !element(items[i], pm, &item, depth + 1, detail::none).has_value();
     }
-    if (!found) return perr{"existence anchor validation failed at path " + path, path};
+    if (!found) {
+      std::string p = path_text(path);
+      return perr{"existence anchor validation failed at path " + p, p};
+    }
   }
   return std::nullopt;
 }
 
-verr walker::array(const value& res, const value& pat, const std::string& path, int depth) {
+verr walker::array(const value& res, const value& pat, const path_node* path, int depth, detail d) {
   const auto& pats = pat.as_array();
   const auto& items = res.as_array();
-  if (pats.empty()) return perr{"pattern Array empty", path};
-  if (pats[0].is_object()) return array_of_maps(res, pats[0], path, depth);
+  if (pats.empty()) {
+    if (!wants_text(d, err_kind::plain)) return perr{};
+    return perr{"pattern Array empty", path_text(path)};
+  }
+  if (pats[0].is_object()) return array_of_maps(res, pats[0], path, depth, d);
   if (items.size() < pats.size()) {
+    if (!wants_text(d, err_kind::plain)) return perr{};
     return perr{"validate Array failed, array length mismatch, resource Array len is " + std::to_string(items.size()) +
                     " and pattern Array len is " + std::to_string(pats.size()),
-                path};
+                path_text(path)};
   }
   for (std::size_t i = 0; i < pats.size(); ++i) {
-    if (auto e = element(items[i], pats[i], path + std::to_string(i) + "/", depth + 1)) return e;
+    const path_node item = path_node::item(path, i);
+    if (auto e = element(items[i], pats[i], &item, depth + 1, d)) return e;
   }
   return std::nullopt;
 }
 
-verr walker::array_of_maps(const value& res, const value& pat_map, const std::string& path, int depth) {
+verr walker::array_of_maps(const value& res, const value& pat_map, const path_node* path, int depth, detail d) {
+  // Skipped elements' texts are joined into this step's skip only if no element
+  // applies; once one has, later skips are dropped and need no text.
   std::size_t applied = 0;
-  std::vector<std::string> skipped;
+  std::size_t skipped = 0;
+  std::string joined;
   const auto& items = res.as_array();
   for (std::size_t i = 0; i < items.size(); ++i) {
-    auto e = element(items[i], pat_map, path + std::to_string(i) + "/", depth + 1);
+    const detail di = d == detail::full && applied == 0 ? detail::full : (d == detail::none ? d : detail::failures);
+    const path_node item = path_node::item(path, i);
+    auto e = element(items[i], pat_map, &item, depth + 1, di);
     if (e) {
       if (e->skips()) {
-        skipped.push_back(std::move(e->msg));
+        if (di == detail::full) {
+          if (skipped) joined += "; ";
+          joined += e->msg;
+        }
+        ++skipped;
         continue;
       }
       return e;
     }
     ++applied;
   }
-  if (applied == 0 && !skipped.empty()) {
-    std::string msg;
-    for (std::size_t i = 0; i < skipped.size(); ++i) {
-      if (i) msg += "; ";
-      msg += skipped[i];
-    }
-    return perr{msg, path, err_kind::conditional};
+  if (applied == 0 && skipped != 0) {
+    if (!wants_text(d, err_kind::conditional)) return perr{{}, {}, err_kind::conditional};
+    return perr{std::move(joined), path_text(path), err_kind::conditional};
   }
   return std::nullopt;
 }
@@ -539,7 +760,7 @@ verr walker::array_of_maps(const value& res, const value& pat_map, const std::st
 
 outcome match(const value& resource, const value& pat) {
   walker w;
-  verr e = w.element(resource, pat, "/", 0);
+  verr e = w.element(resource, pat, nullptr, 0, detail::full);
   if (!e) return {};
   if (e->skips()) return {status::skip, "", std::move(e->msg)};
   if (e->kind == err_kind::negation) return {status::fail, std::move(e->path), std::move(e->msg)};

@@ -6,6 +6,7 @@
 #include "coco-admit/core/quantity.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -30,6 +31,30 @@ error quantity_error(std::string_view text, const char* why) {
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Room in front of the digits for the carries of the binary suffixes: D * 2^60
+// ("Ei") has at most 19 more digits than D (2^60 < 10^19).
+constexpr std::size_t digit_headroom = 20;
+
+// Decimal digits in a caller-provided buffer of `cap` bytes, appended at the back
+// and prepended (carries) into the first digit_headroom bytes.
+class digit_string {
+ public:
+  digit_string(std::uint8_t* buf, std::size_t cap) : buf_(buf), begin_(digit_headroom), end_(digit_headroom), cap_(cap) {}
+  bool empty() const { return begin_ == end_; }
+  std::size_t size() const { return end_ - begin_; }
+  std::uint8_t& operator[](std::size_t i) { return buf_[begin_ + i]; }
+  void push_back(std::uint8_t d) {
+    if (end_ < cap_) buf_[end_++] = d;  // cap_ counts every input digit: always true
+  }
+  void push_front(std::uint8_t d) {
+    if (begin_ > 0) buf_[--begin_] = d;  // digit_headroom covers the largest carry: always true
+  }
+
+ private:
+  std::uint8_t* buf_;
+  std::size_t begin_, end_, cap_;
+};
 
 // The pieces parseQuantityString extracts.
 struct pieces {
@@ -154,9 +179,34 @@ result<quantity> parse_quantity(std::string_view text) {
   if (!interpret_suffix(p.suffix, base, exponent, q.fmt)) return quantity_error(text, kErrSuffix);
   if (!p.has_digit && takes_slow_path(p, base, exponent)) return quantity_error(text, kErrNumeric);
 
+  // Fast path for the usual "256Mi", "500m", "2": a whole number of at most 18
+  // digits times a factor (10^(9+exp) or 2^exp * 10^9) below 10^28 is an exact
+  // int128 product, saturated like the general path below.
+  if (p.denom.empty() && p.num.size() <= 18 && (base == 2 || (exponent >= -9 && exponent <= 18))) {
+    std::int64_t num = 0;
+    for (char c : p.num) num = num * 10 + (c - '0');
+    __int128 factor = 1;
+    if (base == 2) {
+      factor = (static_cast<__int128>(1) << exponent) * quantity::nanos_per_unit;
+    } else {
+      for (std::int32_t k = 0; k < exponent + 9; ++k) factor *= 10;
+    }
+    const __int128 mag = num > quantity::max_nanos / factor ? quantity::max_nanos : num * factor;
+    q.nanos = p.positive ? mag : -mag;
+    return q;
+  }
+
   // Significant digits D (no leading zeros) and value = D * 10^e10 * 2^shift.
-  std::vector<std::uint8_t> digits;
-  digits.reserve(p.num.size() + p.denom.size() + 20);
+  // Usual inputs fit the stack buffer, so parsing allocates nothing.
+  std::array<std::uint8_t, 64> small;
+  std::vector<std::uint8_t> large;
+  const std::size_t cap = p.num.size() + p.denom.size() + digit_headroom;
+  std::uint8_t* buf = small.data();
+  if (cap > small.size()) {
+    large.resize(cap);
+    buf = large.data();
+  }
+  digit_string digits(buf, cap);
   for (char c : p.num) {
     if (!digits.empty() || c != '0') digits.push_back(static_cast<std::uint8_t>(c - '0'));
   }
@@ -177,7 +227,7 @@ result<quantity> parse_quantity(std::string_view text) {
         carry = v / 10;
       }
       while (carry) {
-        digits.insert(digits.begin(), static_cast<std::uint8_t>(carry % 10));
+        digits.push_front(static_cast<std::uint8_t>(carry % 10));
         carry /= 10;
       }
     }

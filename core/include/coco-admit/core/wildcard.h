@@ -17,7 +17,8 @@ bool match(std::string_view pattern, std::string_view text) noexcept;
 
 /// Whether `s` contains `*` or `?`.
 inline bool has_wildcards(std::string_view s) noexcept {
-  return s.find_first_of("*?") != std::string_view::npos;
+  // Two memchr scans: find_first_of("*?") calls memchr on the two-byte set for every byte of `s`.
+  return s.find('*') != std::string_view::npos || s.find('?') != std::string_view::npos;
 }
 
 }  // namespace coco_admit::wildcard
