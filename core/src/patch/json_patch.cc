@@ -3,6 +3,8 @@
 #include "coco-admit/core/json_patch.h"
 
 #include <charconv>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "coco-admit/core/json.h"
@@ -379,11 +381,52 @@ void push_index(std::string& path, std::size_t i) {
   path.append(buf, r.ptr);
 }
 
-// `a` and `b` differ: callers compare before descending, so each pair of
-// subtrees is compared once rather than once more per level above it.
-void diff_into(const value& a, const value& b, std::string& path, std::vector<operation>& out, int depth) {
+// The pointer of the node the diff is at, as a stack of reference tokens: the walk visits every node but emits
+// few ops, so the text is rendered only for an op, not grown and cut back at every member visited.
+class pointer_path {
+ public:
+  pointer_path() { toks_.reserve(16); }
+  std::size_t size() const { return toks_.size(); }
+  void push(std::string_view key) { toks_.push_back(token{key, 0, false}); }
+  void push(std::size_t index) { toks_.push_back(token{{}, index, true}); }
+  void resize(std::size_t n) { toks_.resize(n); }
+  const std::string& text() {
+    text_.clear();
+    for (const token& t : toks_) {
+      if (t.is_index) push_index(text_, t.index);
+      else push_token(text_, t.key);
+    }
+    return text_;
+  }
+
+ private:
+  struct token {
+    std::string_view key;
+    std::size_t index;
+    bool is_index;
+  };
+  std::vector<token> toks_;
+  std::string text_;
+};
+
+template <class Sink>
+void diff_any(const value& a, const value& b, pointer_path& path, Sink& out, int depth);
+template <class Sink>
+void diff_into(const value& a, const value& b, pointer_path& path, Sink& out, int depth);
+
+// Into a pair known to differ.
+template <class Sink>
+void descend(const value& a, const value& b, pointer_path& path, Sink& out, int depth) {
+  if (a.is_object() && b.is_object()) diff_any(a, b, path, out, depth);
+  else diff_into(a, b, path, out, depth);
+}
+
+// The reference algorithm, kept for objects that repeat a key (see diff_any). `a` and `b` differ: callers compare
+// before descending.
+template <class Sink>
+void diff_into(const value& a, const value& b, pointer_path& path, Sink& out, int depth) {
   if (depth > max_diff_depth) {
-    out.push_back(operation{"replace", path, {}, b, true});
+    out.replace(path, b);
     return;
   }
   const std::size_t len = path.size();
@@ -392,18 +435,18 @@ void diff_into(const value& a, const value& b, std::string& path, std::vector<op
     for (const member& m : a.as_object()) {
       const value* other = in_b.find(m.key);
       if (other != nullptr && *other == m.val) continue;
-      push_token(path, m.key);
+      path.push(m.key);
       if (other == nullptr) {
-        out.push_back(operation{"remove", path, {}, {}, false});
+        out.remove(path);
       } else {
-        diff_into(m.val, *other, path, out, depth + 1);
+        descend(m.val, *other, path, out, depth + 1);
       }
       path.resize(len);
     }
     for (const member& m : b.as_object()) {
       if (in_a.find(m.key) == nullptr) {
-        push_token(path, m.key);
-        out.push_back(operation{"add", path, {}, m.val, true});
+        path.push(m.key);
+        out.add(path, m.val);
         path.resize(len);
       }
     }
@@ -414,35 +457,157 @@ void diff_into(const value& a, const value& b, std::string& path, std::vector<op
     const auto& y = b.as_array();
     const std::size_t n = std::min(x.size(), y.size());
     for (std::size_t i = x.size(); i > n; --i) {
-      push_index(path, i - 1);
-      out.push_back(operation{"remove", path, {}, {}, false});
+      path.push(i - 1);
+      out.remove(path);
       path.resize(len);
     }
     for (std::size_t i = 0; i < n; ++i) {
       if (x[i] == y[i]) continue;
-      push_index(path, i);
-      diff_into(x[i], y[i], path, out, depth + 1);
+      path.push(i);
+      descend(x[i], y[i], path, out, depth + 1);
       path.resize(len);
     }
     for (std::size_t i = n; i < y.size(); ++i) {
-      push_index(path, i);
-      out.push_back(operation{"add", path, {}, y[i], true});
+      path.push(i);
+      out.add(path, y[i]);
       path.resize(len);
     }
     return;
   }
-  out.push_back(operation{"replace", path, {}, b, true});
+  out.replace(path, b);
 }
+
+// One of 64 bits per key (as json.cc's parser does): a key whose bit is not yet set cannot repeat an earlier one.
+std::uint64_t key_bit(std::string_view k) {
+  std::size_t h = k.size();
+  if (!k.empty()) h = h * 31 + static_cast<unsigned char>(k.front()) * 7u + static_cast<unsigned char>(k.back());
+  return std::uint64_t{1} << (h & 63);
+}
+
+// Exactly `if (!(a == b)) diff_into(a, b)` (the top-level call cannot know) and `diff_into(a, b)` below. The
+// difference is how members are paired: by position while both sides list the same keys in the same order (the
+// merge and the patches keep positions), instead of a lookup of every member of `a` in `b` and of `b` in `a`,
+// which was most of the diff. Pairing by position finds the member a lookup finds (the first with that key) as
+// long as `a` repeats no key; an object of `a` that does is taken back and diffed by the reference algorithm.
+template <class Sink>
+void diff_any(const value& a, const value& b, pointer_path& path, Sink& out, int depth) {
+  if (depth > max_diff_depth || !a.is_object() || !b.is_object()) {
+    if (!(a == b)) diff_into(a, b, path, out, depth);
+    return;
+  }
+  const auto& ao = a.as_object();
+  const auto& bo = b.as_object();
+  const std::size_t len = path.size();
+  const auto mark = out.mark();
+  std::uint64_t seen = 0;
+  std::size_t paired = 0;  // ao[i] and bo[i] share their key for every i < paired
+  bool positional = true;
+  std::optional<member_index> in_b;
+  for (std::size_t i = 0; i < ao.size(); ++i) {
+    const member& m = ao[i];
+    const std::uint64_t bit = key_bit(m.key);
+    if ((seen & bit) != 0) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (ao[j].key == m.key) {
+          out.rollback(mark);
+          path.resize(len);
+          if (!(a == b)) diff_into(a, b, path, out, depth);
+          return;
+        }
+      }
+    }
+    seen |= bit;
+    const value* other = nullptr;
+    if (positional && i < bo.size() && bo[i].key == m.key) {
+      other = &bo[i].val;
+      ++paired;
+    } else {
+      positional = false;
+      if (!in_b) in_b.emplace(&b);
+      other = in_b->find(m.key);
+    }
+    if (other != nullptr && *other == m.val) continue;
+    path.push(m.key);
+    if (other == nullptr) out.remove(path);
+    else descend(m.val, *other, path, out, depth + 1);
+    path.resize(len);
+  }
+  // Members of `b` not in `a`: the paired prefix is in `a` by construction.
+  if (paired == bo.size()) return;
+  const member_index in_a(&a);
+  for (std::size_t i = paired; i < bo.size(); ++i) {
+    const member& m = bo[i];
+    if (in_a.find(m.key) != nullptr) continue;
+    path.push(m.key);
+    out.add(path, m.val);
+    path.resize(len);
+  }
+}
+
+struct ops_sink {
+  std::vector<operation>& ops;
+  std::size_t mark() const { return ops.size(); }
+  void rollback(std::size_t n) { ops.resize(n); }
+  void push(const char* op, pointer_path& path, const value* v) {
+    if (ops.capacity() == 0) ops.reserve(8);
+    ops.push_back(operation{op, path.text(), {}, v != nullptr ? *v : value(), v != nullptr});
+  }
+  void remove(pointer_path& path) { push("remove", path, nullptr); }
+  void add(pointer_path& path, const value& v) { push("add", path, &v); }
+  void replace(pointer_path& path, const value& v) { push("replace", path, &v); }
+};
+
+// Writes the ops as serialize() would, without building them.
+struct text_sink {
+  std::string& out;
+  std::size_t count = 0;
+  struct point {
+    std::size_t bytes, count;
+  };
+  point mark() const { return point{out.size(), count}; }
+  void rollback(point p) {
+    out.resize(p.bytes);
+    count = p.count;
+  }
+  void push(std::string_view op, pointer_path& path, const value* v) {
+    if (count++ > 0) out.push_back(',');
+    out += "{\"op\":\"";
+    out += op;
+    out += "\",\"path\":";
+    json::append_quoted(path.text(), out);
+    if (v != nullptr) {
+      out += ",\"value\":";
+      json::serialize_to(*v, out);
+    }
+    out.push_back('}');
+  }
+  void remove(pointer_path& path) { push("remove", path, nullptr); }
+  void add(pointer_path& path, const value& v) { push("add", path, &v); }
+  void replace(pointer_path& path, const value& v) { push("replace", path, &v); }
+};
 
 }  // namespace
 
 std::vector<operation> diff(const value& before, const value& after) {
   std::vector<operation> out;
-  if (before == after) return out;
-  std::string path;
-  path.reserve(128);
-  diff_into(before, after, path, out, 0);
+  ops_sink sink{out};
+  pointer_path path;
+  diff_any(before, after, path, sink, 0);
   return out;
+}
+
+std::size_t diff_serialized(const value& before, const value& after, std::string& out) {
+  const std::size_t start = out.size();
+  out.push_back('[');
+  text_sink sink{out};
+  pointer_path path;
+  diff_any(before, after, path, sink, 0);
+  if (sink.count == 0) {
+    out.resize(start);
+    return 0;
+  }
+  out.push_back(']');
+  return sink.count;
 }
 
 std::string serialize(const std::vector<operation>& ops) {

@@ -48,6 +48,10 @@ status apply_in_place(value& doc, const std::vector<operation>& ops, bool* chang
 /// arrays are compared by index (like CreatePatch: removes from the tail, then per-index diffs, then adds).
 std::vector<operation> diff(const value& before, const value& after);
 
+/// serialize(diff(before, after)) appended to `out`, without building the ops (no copies of the values they
+/// carry); returns the number of ops. Nothing is appended when there are none.
+std::size_t diff_serialized(const value& before, const value& after, std::string& out);
+
 /// Compact JSON array of ops (`op`, `path`, then `from` or `value`).
 std::string serialize(const std::vector<operation>& ops);
 
