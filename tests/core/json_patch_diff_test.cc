@@ -96,6 +96,12 @@ struct gen {
       if (dups && rng() % 3 == 0) obj.as_object().push_back(member{std::move(k), doc(depth + 1)});
       else obj.set(k, doc(depth + 1));
     }
+    // A twin of an earlier member, value and all: operator== then pairs members in ways only the reference
+    // algorithm reproduces (it is not even symmetric).
+    if (dups && obj.size() > 0 && rng() % 2 == 0) {
+      const member twin = obj.as_object()[rng() % obj.size()];
+      obj.as_object().insert(obj.as_object().begin() + static_cast<long>(rng() % (obj.size() + 1)), twin);
+    }
     return obj;
   }
   // Small edits, so most of the tree stays equal (the case the merge produces).
@@ -169,6 +175,11 @@ TEST(JsonPatchDiff, EdgeCases) {
       {"dup equal by lookup", obj({{"x", 1}, {"x", 1}}), obj({{"x", 1}, {"y", 2}})},
       {"dup differ", obj({{"x", 1}, {"x", 1}}), obj({{"x", 1}, {"x", 2}})},
       {"dup in after", obj({{"x", 1}}), obj({{"x", 1}, {"x", 2}})},
+      // b == a but a != b: members compare b-first, the top level a-first.
+      {"dup asymmetric nested", obj({{"n", obj({{"k", 1}, {"k", 1}})}, {"z", 1}}), obj({{"n", obj({{"k", 1}, {"b", 0}})}, {"z", 2}})},
+      {"dup asymmetric top", obj({{"k", 1}, {"k", 1}}), obj({{"k", 1}, {"b", 0}})},
+      {"dup asymmetric below equal", obj({{"n", obj({{"m", obj({{"k", 1}, {"k", 1}})}})}}),
+       obj({{"n", obj({{"m", obj({{"k", 1}, {"b", 0}})}})}})},
       {"dup late", obj({{"a", obj({{"q", 1}})}, {"b", 1}, {"b", 2}}), obj({{"a", obj({{"q", 2}})}, {"b", 1}})},
       {"kind change", obj({{"a", obj({})}}), obj({{"a", value::array()}})},
       {"scalar root", value(1), value("1")},

@@ -484,15 +484,15 @@ std::uint64_t key_bit(std::string_view k) {
   return std::uint64_t{1} << (h & 63);
 }
 
-// Exactly `if (!(a == b)) diff_into(a, b)` (the top-level call cannot know) and `diff_into(a, b)` below. The
-// difference is how members are paired: by position while both sides list the same keys in the same order (the
-// merge and the patches keep positions), instead of a lookup of every member of `a` in `b` and of `b` in `a`,
-// which was most of the diff. Pairing by position finds the member a lookup finds (the first with that key) as
-// long as `a` repeats no key; an object of `a` that does is taken back and diffed by the reference algorithm.
+// diff_into for two objects (known to differ, like every pair diff_into descends into). Only the pairing of
+// members differs: by position while both sides list the same keys in the same order (the merge and the patches
+// keep positions), instead of a lookup of every member of `a` in `b` and of `b` in `a`, which was most of the
+// diff. Pairing by position finds the member a lookup finds (the first with that key) as long as `a` repeats no
+// key; an object of `a` that does is taken back and diffed by diff_into itself.
 template <class Sink>
 void diff_any(const value& a, const value& b, pointer_path& path, Sink& out, int depth) {
-  if (depth > max_diff_depth || !a.is_object() || !b.is_object()) {
-    if (!(a == b)) diff_into(a, b, path, out, depth);
+  if (depth > max_diff_depth) {
+    diff_into(a, b, path, out, depth);
     return;
   }
   const auto& ao = a.as_object();
@@ -511,7 +511,7 @@ void diff_any(const value& a, const value& b, pointer_path& path, Sink& out, int
         if (ao[j].key == m.key) {
           out.rollback(mark);
           path.resize(len);
-          if (!(a == b)) diff_into(a, b, path, out, depth);
+          diff_into(a, b, path, out, depth);
           return;
         }
       }
@@ -591,8 +591,9 @@ struct text_sink {
 std::vector<operation> diff(const value& before, const value& after) {
   std::vector<operation> out;
   ops_sink sink{out};
+  if (before == after) return out;
   pointer_path path;
-  diff_any(before, after, path, sink, 0);
+  descend(before, after, path, sink, 0);
   return out;
 }
 
@@ -601,7 +602,7 @@ std::size_t diff_serialized(const value& before, const value& after, std::string
   out.push_back('[');
   text_sink sink{out};
   pointer_path path;
-  diff_any(before, after, path, sink, 0);
+  if (!(before == after)) descend(before, after, path, sink, 0);
   if (sink.count == 0) {
     out.resize(start);
     return 0;
