@@ -183,6 +183,19 @@ const field_rows* rows_of(std::string_view owner) {
   return it == by_owner.end() ? nullptr : &it->second;
 }
 
+// rows_of for a schema taken from the tables (a field_row::type or gvk_row::type): keyed by the pointer, which
+// hashes for nothing, instead of by the long type name.
+const field_rows* rows_of_schema(const char* schema) {
+  static const auto by_pointer = [] {
+    std::unordered_map<const char*, const field_rows*> m;
+    for (const field_row& r : schema_rows) m.emplace(r.type, rows_of(r.type));
+    for (const gvk_row& r : gvk_rows) m.emplace(r.type, rows_of(r.type));
+    return m;
+  }();
+  auto it = by_pointer.find(schema);
+  return it != by_pointer.end() ? it->second : rows_of(schema);
+}
+
 const field_row* find_in(const field_rows* rows, std::string_view field) {
   if (rows == nullptr) return nullptr;
   for (const field_row* r : *rows) {
@@ -455,8 +468,12 @@ struct plan {
   bool sparse = false;
   const value* src = nullptr;
   std::unique_ptr<value> owned;  // boxed: plans are moved around a lot, and most are not `own`
-  std::vector<entry> members;
-  std::vector<plan> elems;
+  // From the merge's arena (merger::mr_): a merge builds many small plans and drops them all at once.
+  std::pmr::vector<entry> members;
+  std::pmr::vector<plan> elems;
+
+  plan();
+  explicit plan(std::pmr::memory_resource* mr);
 };
 
 struct entry {
@@ -464,6 +481,10 @@ struct entry {
   const member* from;    // the member of plan::src this entry stands for; nullptr for an appended member
   plan p;                // the keep plan without a node (dropped()) when the member goes
 };
+
+// Out of line: the vectors need `entry` complete.
+plan::plan() = default;
+plan::plan(std::pmr::memory_resource* mr) : members(mr), elems(mr) {}
 
 bool dropped(const plan& p) { return p.kind == plan::op::keep && p.src == nullptr; }
 
@@ -520,9 +541,9 @@ bool yields_member(const plan& p, std::string_view key) {
 
 // A kept or copied map spelled out member by member, so that members can be appended to it. (Only merge keys are
 // owned plans, and they are scalars.)
-plan spelled_out(const plan& p) {
+plan spelled_out(const plan& p, std::pmr::memory_resource* mr) {
   const bool owned = p.kind == plan::op::keep;
-  plan out;
+  plan out(mr);
   out.kind = plan::op::map;
   out.src = owned ? p.src : nullptr;
   for (const member& m : p.src->as_object()) {
@@ -537,7 +558,7 @@ class merger {
   result<maybe> node(const value* dest, bool owned, const value* origin, const char* schema, const path_link* path,
                      int depth);
 
-  explicit merger(bool trusted) : trusted_(trusted) {}
+  merger(bool trusted, std::pmr::memory_resource* mr) : trusted_(trusted), mr_(mr) {}
 
   // A NaN in the old resource or in the result makes `==` false, whatever else happened; the identity shortcut of
   // same() would miss that, so phase 1 notes every NaN it meets in kept resource nodes or copied overlay nodes.
@@ -565,6 +586,7 @@ class merger {
   bool holds_null(const value& v) { return !trusted_ && contains_null(v, nan); }
 
   bool trusted_;
+  std::pmr::memory_resource* mr_;
 };
 
 result<maybe> merger::node(const value* dest, bool owned, const value* origin, const char* schema,
@@ -620,13 +642,13 @@ result<maybe> merger::map(const value* dest, bool owned, const value* origin, co
   const bool base_is_origin = base == origin;
   const bool base_owned = owned && base == dest;
   const value* other = origin;
-  const field_rows* rows = schema != nullptr ? rows_of(schema) : nullptr;
+  const field_rows* rows = schema != nullptr ? rows_of_schema(schema) : nullptr;
   if (base_owned && !base_is_origin && unique_keys(base->as_object())) {
     return map_fields(base, other, rows, path, depth);
   }
 
   // The general case, as kyaml does it: the sorted union of the field names, each walked.
-  std::vector<std::string_view> names;
+  std::pmr::vector<std::string_view> names(mr_);
   names.reserve(base->size() + (other != nullptr ? other->size() : 0));
   for (const member& m : base->as_object()) {
     if (!(base_is_origin && origin_elided && m.key == "$patch")) names.push_back(m.key);
@@ -640,7 +662,7 @@ result<maybe> merger::map(const value* dest, bool owned, const value* origin, co
   names.erase(std::unique(names.begin(), names.end()), names.end());
 
   const member_index in_base(base), in_other(other);
-  std::vector<std::pair<std::string_view, maybe>> merged;
+  std::pmr::vector<std::pair<std::string_view, maybe>> merged(mr_);
   merged.reserve(names.size());
   for (std::string_view name : names) {
     const value* d = in_base.find(name);
@@ -656,7 +678,7 @@ result<maybe> merger::map(const value* dest, bool owned, const value* origin, co
     merged.emplace_back(name, std::move(*r));
   }
 
-  plan out;
+  plan out(mr_);
   out.kind = plan::op::map;
   out.src = base_owned ? base : nullptr;
   out.members.reserve(merged.size());
@@ -695,18 +717,47 @@ result<maybe> merger::map_fields(const value* base, const value* other, const fi
   const auto& mem = base->as_object();
   const member_index in_other(other);
   const bool origin_elided = other != nullptr && other->find("$patch") != nullptr;
-  plan out;
+  plan out(mr_);
   out.kind = plan::op::map;
   out.sparse = true;
   out.src = base;
   std::array<std::byte, 16 * sizeof(todo)> buf;  // the fields an overlay names are few
   std::pmr::monotonic_buffer_resource arena(buf.data(), buf.size());
   std::pmr::vector<todo> todos(&arena);
-  for (const member& m : mem) {
-    const value* o = in_other.find(m.key);
-    if (o == nullptr && !holds_null(m.val)) continue;
-    todos.push_back(todo{m.key, &m.val, o, out.members.size()});
-    out.members.push_back(entry{m.key, &m, plan{}});
+  if (trusted_ && mem.size() <= member_index::linear_limit) {
+    // No member holds a null: only those the overlay names are walked, so look those few up instead of every
+    // member in the overlay. Entries for existing members still go in member order.
+    if (other == nullptr) return maybe{std::move(out)};
+    std::array<std::size_t, 16> small;
+    std::pmr::vector<std::size_t> named(&arena);
+    std::size_t* at = small.data();
+    std::size_t n = 0;
+    if (other->size() > small.size()) {
+      named.resize(other->size());
+      at = named.data();
+    }
+    for (const member& om : other->as_object()) {
+      for (std::size_t i = 0; i < mem.size(); ++i) {
+        if (mem[i].key == om.key) {
+          at[n++] = i;
+          break;
+        }
+      }
+    }
+    std::sort(at, at + n);
+    n = static_cast<std::size_t>(std::unique(at, at + n) - at);
+    for (std::size_t k = 0; k < n; ++k) {
+      const member& m = mem[at[k]];
+      todos.push_back(todo{m.key, &m.val, in_other.find(m.key), out.members.size()});
+      out.members.push_back(entry{m.key, &m, plan(mr_)});
+    }
+  } else {
+    for (const member& m : mem) {
+      const value* o = in_other.find(m.key);
+      if (o == nullptr && !holds_null(m.val)) continue;
+      todos.push_back(todo{m.key, &m.val, o, out.members.size()});
+      out.members.push_back(entry{m.key, &m, plan(mr_)});
+    }
   }
   if (other != nullptr) {
     const member_index in_base(base);
@@ -776,7 +827,7 @@ result<maybe> merger::list(const value* dest, bool owned, const value* origin, c
   const bool base_owned = owned && base == dest;
 
   auto elements = [&](const value* list) {
-    std::vector<const value*> out;
+    std::pmr::vector<const value*> out(mr_);
     if (list == nullptr || !list->is_array()) return out;
     const auto& arr = list->as_array();
     out.reserve(arr.size());
@@ -786,8 +837,8 @@ result<maybe> merger::list(const value* dest, bool owned, const value* origin, c
     }
     return out;
   };
-  const std::vector<const value*> base_elems = elements(base);
-  const std::vector<const value*> origin_elems = base == origin ? base_elems : elements(origin);
+  const std::pmr::vector<const value*> base_elems = elements(base);
+  const std::pmr::vector<const value*> origin_elems = base == origin ? base_elems : elements(origin);
   const std::string_view key = row->key;  // static: plan entries may point at it
   const bool is_set = key.empty();
 
@@ -796,7 +847,7 @@ result<maybe> merger::list(const value* dest, bool owned, const value* origin, c
   std::array<std::byte, 2048> buf;
   std::pmr::monotonic_buffer_resource arena(buf.data(), buf.size());
   std::pmr::vector<key_text> ot(origin_elems.size(), &arena), bt(base_elems.size(), &arena);
-  auto fill = [&](const std::vector<const value*>& elems, std::pmr::vector<key_text>& texts) {
+  auto fill = [&](const std::pmr::vector<const value*>& elems, std::pmr::vector<key_text>& texts) {
     for (std::size_t i = 0; i < elems.size(); ++i) {
       const value* k = is_set ? elems[i] : (elems[i]->is_object() ? elems[i]->find(key) : nullptr);
       if (k != nullptr) text_into(*k, texts[i]);
@@ -817,7 +868,7 @@ result<maybe> merger::list(const value* dest, bool owned, const value* origin, c
       values.push_back(bt[i].view);
     }
   }
-  plan out;
+  plan out(mr_);
   out.kind = plan::op::list;
   if (values.empty()) {
     out.elems.reserve(base_elems.size());
@@ -842,7 +893,7 @@ result<maybe> merger::list(const value* dest, bool owned, const value* origin, c
     }
     if (!merged.has_value() || yields_null(*merged) || yields_empty_map(*merged)) continue;
     if (!is_set && yields_map(*merged) && !yields_member(*merged, key)) {
-      if (merged->kind != plan::op::map) merged = spelled_out(*merged);
+      if (merged->kind != plan::op::map) merged.emplace(spelled_out(*merged, mr_));
       plan k;
       k.kind = plan::op::own;
       k.owned = std::make_unique<value>(*(oe != nullptr ? oe : be)->find(key));
@@ -868,8 +919,8 @@ result<maybe> merger::list(const value* dest, bool owned, const value* origin, c
 bool same(const plan& p, const value& b);
 
 // operator== on objects: sizes, then members pairwise while the keys line up, then by lookup.
-template <class Member, class Same>
-bool same_members(const std::vector<Member>& out, const value& b, Same same_member) {
+template <class Members, class Same>
+bool same_members(const Members& out, const value& b, Same same_member) {
   if (!b.is_object() || b.size() != out.size()) return false;
   const auto& bo = b.as_object();
   std::size_t i = 0;
@@ -1024,7 +1075,10 @@ void edit_map(plan& p, value& obj) {
 // as kyaml writes it, e.g. 1.0 where the resource had 1); the change test is then skipped and reports true.
 // `clean`: in, the caller vouches that the resource holds no null and no NaN; out, whether the result holds none.
 result<bool> merge_into(value& resource, const value& overlay, bool materialize, bool& clean) {
-  merger m(clean);
+  // Plans of a small overlay fit on the stack; larger merges spill to the heap, all released at return.
+  std::array<std::byte, 4096> buf;
+  std::pmr::monotonic_buffer_resource arena(buf.data(), buf.size());
+  merger m(clean, &arena);
   auto r = m.node(&resource, true, &overlay, nullptr, nullptr, 0);
   if (!r.ok()) return std::move(r).err();
   if (!r->has_value() || yields_null(**r)) return error::invalid("the patch deletes the whole resource");
