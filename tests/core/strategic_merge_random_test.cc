@@ -3,7 +3,7 @@
 // of merges (as the engine runs a policy's rules), `clean` is only ever reported for a resource without null or
 // NaN, and merge() agrees with merge_in_place. The generators favour what the fast paths special-case: nulls in
 // untouched subtrees and inside lists, NaN, repeated keys, merge keys that are numbers, booleans, repeated or
-// missing, and lists long enough to be hashed.
+// missing, and lists long enough to be hashed. The change_set the merges fill gives the same diff as a full one.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,6 +11,7 @@
 #include <string>
 
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/json_patch.h"
 #include "coco-admit/core/strategic_merge.h"
 
 namespace coco_admit {
@@ -114,7 +115,11 @@ struct gen {
     }
     if (!overlay || chance(2)) {
       value md = overlay ? value::object() : map(1);
-      if (!overlay || chance(2)) md.set("labels", map(2));
+      if (!overlay || chance(2)) {
+        value labels = map(2);
+        if (overlay && chance(5)) labels.set("$patch", "replace");  // a map replaced in place
+        md.set("labels", std::move(labels));
+      }
       if (!overlay && chance(3)) md.set("finalizers", list(2));
       p.set("metadata", std::move(md));
     }
@@ -185,6 +190,78 @@ TEST(StrategicMergeRandom, CleanOverloadMatchesThePlainOneAlongChains) {
     EXPECT_GT(clean_seen, 100) << odd;
     EXPECT_GT(changed_seen, 1000) << odd;
   }
+}
+
+bool has_nan(const value& v) {
+  if (v.is_double()) return std::isnan(v.as_double());
+  if (v.is_array()) {
+    for (const value& e : v.as_array()) {
+      if (has_nan(e)) return true;
+    }
+  }
+  if (v.is_object()) {
+    for (const member& m : v.as_object()) {
+      if (has_nan(m.val)) return true;
+    }
+  }
+  return false;
+}
+
+TEST(StrategicMergeRandom, ChangeSetDiffMatchesTheFullDiff) {
+  for (int odd : {4, 12, 1000}) {
+    gen g{std::mt19937(static_cast<unsigned>(odd) + 100), odd};
+    int nonempty = 0;
+    for (int i = 0; i < 1500; ++i) {
+      const value original = g.pod(false);
+      value res = original;
+      bool clean = false;
+      json_patch::change_set changed;
+      for (int step = static_cast<int>(g.rng() % 4); step >= 0; --step) {
+        const value overlay = g.pod(true);
+        (void)sm::merge_in_place(res, overlay, clean, changed);
+      }
+      // A NaN the merges did not reach is where the two may differ (diff() replaces it: NaN != NaN).
+      if (has_nan(original)) continue;
+      const std::string want = json_patch::serialize(json_patch::diff(original, res));
+      ASSERT_EQ(json_patch::serialize(json_patch::diff(original, res, changed)), want) << json::serialize(original);
+      std::string text;
+      json_patch::diff_serialized(original, res, changed, text);
+      ASSERT_EQ(text, want == "[]" ? "" : want);
+      if (changed.empty()) {
+        ASSERT_EQ(want, "[]");
+      }
+      nonempty += want == "[]" ? 0 : 1;
+    }
+    EXPECT_GT(nonempty, 300) << odd;
+  }
+}
+
+TEST(StrategicMergeRandom, ChangeSetMarksWhatTheMergeTouched) {
+  const auto J = [](const char* text) { return *json::parse(text); };
+  value res = J(R"J({"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","labels":{"x":"1"}},
+                     "spec":{"containers":[{"name":"c","image":"i"}],"dnsPolicy":"x"},"status":{}})J");
+  bool clean = false;
+  json_patch::change_set changed;
+  auto r = sm::merge_in_place(res, J(R"J({"metadata":{"labels":{"y":"2"}}})J"), clean, changed);
+  ASSERT_TRUE(r.ok() && *r);
+  ASSERT_FALSE(changed.all);
+  ASSERT_EQ(changed.members.size(), 1u);
+  const json_patch::change_set* labels = changed.find("metadata")->find("labels");
+  ASSERT_NE(labels, nullptr);
+  EXPECT_FALSE(labels->all);
+  EXPECT_TRUE(labels->find("y")->all);
+  EXPECT_EQ(labels->find("x"), nullptr);
+  // A merge that changes nothing marks nothing.
+  json_patch::change_set none;
+  r = sm::merge_in_place(res, J(R"J({"metadata":{"labels":{"y":"2"}},"spec":{"dnsPolicy":"x"}})J"), clean, none);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(*r);
+  EXPECT_TRUE(none.empty());
+  // A keyed list is rebuilt: marked whole.
+  r = sm::merge_in_place(res, J(R"J({"spec":{"containers":[{"name":"c","image":"j"}]}})J"), clean, changed);
+  ASSERT_TRUE(r.ok() && *r);
+  EXPECT_TRUE(changed.find("spec")->find("containers")->all);
+  EXPECT_EQ(changed.find("spec")->find("dnsPolicy"), nullptr);
 }
 
 TEST(StrategicMergeRandom, CleanIsLearnedAndLost) {

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/json_patch.h"
 #include "coco-admit/core/member_index.h"
 
 namespace coco_admit::strategic_merge {
@@ -994,7 +995,7 @@ bool same(const plan& p, const value& b) {
 
 value& writable(const value* v) { return const_cast<value&>(*v); }
 
-void edit_map(plan& p, value& obj);
+void edit_map(plan& p, value& obj, json_patch::change_set* cs);
 
 value build(plan& p) {
   switch (p.kind) {
@@ -1004,7 +1005,7 @@ value build(plan& p) {
     case plan::op::map: {
       if (p.src != nullptr) {
         value& obj = writable(p.src);
-        edit_map(p, obj);
+        edit_map(p, obj, nullptr);  // moves elsewhere: the caller marks the new place
         return std::move(obj);
       }
       value out = value::object();
@@ -1024,25 +1025,38 @@ value build(plan& p) {
   return value();
 }
 
-void apply(plan& p, value& slot) {
+// `cs` (nullptr: not tracked) is the change_set of `slot`, to mark where it changes.
+void apply(plan& p, value& slot, json_patch::change_set* cs) {
   if (p.src == &slot && (p.kind == plan::op::keep || p.kind == plan::op::map)) {
-    if (p.kind == plan::op::map) edit_map(p, slot);
+    if (p.kind == plan::op::map) edit_map(p, slot, cs);
     return;
   }
+  if (cs != nullptr) cs->mark_all();
   value v = build(p);  // reads the old subtree at `slot`
   slot = std::move(v);
 }
 
 // Entries for existing members come in member order (see merger::map).
-void edit_map(plan& p, value& obj) {
+void edit_map(plan& p, value& obj, json_patch::change_set* cs) {
+  if (cs != nullptr && cs->all) cs = nullptr;  // covered already
+  // A full plan may drop or reorder members: marked whole. A sparse one marks the members it touches.
+  if (cs != nullptr && !p.sparse) {
+    cs->mark_all();
+    cs = nullptr;
+  }
   auto& mem = obj.as_object();
   std::size_t k = 0, w = 0;
   if (p.sparse) {
     std::vector<const member*> gone;  // in member order
     for (; k < p.members.size() && p.members[k].from != nullptr; ++k) {
       entry& e = p.members[k];
-      if (dropped(e.p)) gone.push_back(e.from);
-      else apply(e.p, const_cast<member*>(e.from)->val);
+      value& slot = const_cast<member*>(e.from)->val;
+      if (dropped(e.p)) {
+        gone.push_back(e.from);
+        if (cs != nullptr) cs->member(e.key).mark_all();
+      } else if (!(e.p.kind == plan::op::keep && e.p.src == &slot)) {
+        apply(e.p, slot, cs != nullptr ? &cs->member(e.key) : nullptr);
+      }
     }
     if (!gone.empty()) {
       std::size_t d = 0;
@@ -1060,7 +1074,7 @@ void edit_map(plan& p, value& obj) {
     // Full: members without an entry are dropped.
     for (std::size_t i = 0; i < mem.size(); ++i) {
       if (k == p.members.size() || p.members[k].from != &mem[i]) continue;
-      apply(p.members[k].p, mem[i].val);
+      apply(p.members[k].p, mem[i].val, nullptr);
       ++k;
       if (w != i) mem[w] = std::move(mem[i]);
       ++w;
@@ -1068,13 +1082,17 @@ void edit_map(plan& p, value& obj) {
     mem.erase(mem.begin() + static_cast<std::ptrdiff_t>(w), mem.end());
   }
   mem.reserve(mem.size() + (p.members.size() - k));
-  for (; k < p.members.size(); ++k) mem.push_back(member{std::string(p.members[k].key), build(p.members[k].p)});
+  for (; k < p.members.size(); ++k) {
+    if (cs != nullptr) cs->member(p.members[k].key).mark_all();
+    mem.push_back(member{std::string(p.members[k].key), build(p.members[k].p)});
+  }
 }
 
 // `materialize`: carry the plan out even when the result equals the resource (merge() returns the merged tree
 // as kyaml writes it, e.g. 1.0 where the resource had 1); the change test is then skipped and reports true.
 // `clean`: in, the caller vouches that the resource holds no null and no NaN; out, whether the result holds none.
-result<bool> merge_into(value& resource, const value& overlay, bool materialize, bool& clean) {
+result<bool> merge_into(value& resource, const value& overlay, bool materialize, bool& clean,
+                        json_patch::change_set* changed_paths) {
   // Plans of a small overlay fit on the stack; larger merges spill to the heap, all released at return.
   std::array<std::byte, 4096> buf;
   std::pmr::monotonic_buffer_resource arena(buf.data(), buf.size());
@@ -1084,7 +1102,7 @@ result<bool> merge_into(value& resource, const value& overlay, bool materialize,
   if (!r->has_value() || yields_null(**r)) return error::invalid("the patch deletes the whole resource");
   plan& p = **r;
   const bool changed = materialize || m.nan || !same(p, resource);
-  if (changed) apply(p, resource);
+  if (changed) apply(p, resource, changed_paths);
   // Every node of the result was either scanned (whole(), holds_null()), vouched for, or walked down to its
   // leaves, where nulls are dropped: so the result is clean unless a scan met a NaN or a kept null. (Unchanged,
   // the resource equals that result.)
@@ -1096,17 +1114,21 @@ result<bool> merge_into(value& resource, const value& overlay, bool materialize,
 
 result<bool> merge_in_place(value& resource, const value& overlay) {
   bool clean = false;
-  return merge_into(resource, overlay, false, clean);
+  return merge_into(resource, overlay, false, clean, nullptr);
 }
 
 result<bool> merge_in_place(value& resource, const value& overlay, bool& clean) {
-  return merge_into(resource, overlay, false, clean);
+  return merge_into(resource, overlay, false, clean, nullptr);
+}
+
+result<bool> merge_in_place(value& resource, const value& overlay, bool& clean, json_patch::change_set& changed) {
+  return merge_into(resource, overlay, false, clean, &changed);
 }
 
 result<value> merge(const value& resource, const value& overlay) {
   value out = resource;
   bool clean = false;
-  auto r = merge_into(out, overlay, true, clean);
+  auto r = merge_into(out, overlay, true, clean, nullptr);
   if (!r.ok()) return std::move(r).err();
   return out;
 }

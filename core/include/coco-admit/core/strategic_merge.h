@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "coco-admit/core/json_patch.h"
 #include "coco-admit/core/result.h"
 #include "coco-admit/core/value.h"
 
@@ -72,6 +73,11 @@ result<bool> merge_in_place(value& resource, const value& overlay);
 ///   bool clean = false;                       // per resource; the first merge learns it
 ///   auto changed = strategic_merge::merge_in_place(pod, overlay, clean);
 result<bool> merge_in_place(value& resource, const value& overlay, bool& clean);
+
+/// The same, also marking in `changed` where the resource changed (nothing when it did not), for
+/// json_patch::diff(original, resource, changed) to compare only there. Existing members the merge edits are
+/// marked one by one, members it adds or drops and lists it rebuilds as a whole.
+result<bool> merge_in_place(value& resource, const value& overlay, bool& clean, json_patch::change_set& changed);
 
 /// Merge key of the list at `field` inside objects of OpenAPI type `type_name` (e.g. "io.k8s.api.core.v1.PodSpec",
 /// "containers" -> "name"), "" for a merged set of scalars (finalizers), nullptr when the list is replaced
