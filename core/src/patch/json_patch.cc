@@ -653,6 +653,7 @@ change_set& change_set::member(std::string_view key) {
   for (entry& e : members) {
     if (e.key == key) return e.sub;
   }
+  if (members.empty()) members.reserve(4);  // a merge marks a few members per map
   members.push_back(entry{std::string(key), change_set{}});
   return members.back().sub;
 }
@@ -676,6 +677,7 @@ std::vector<operation> diff(const value& before, const value& after, const chang
 std::size_t diff_serialized(const value& before, const value& after, const change_set& changed, std::string& out) {
   if (changed.empty()) return 0;
   const std::size_t start = out.size();
+  out.reserve(start + 1024);  // most patches, in one allocation
   out.push_back('[');
   text_sink sink{out};
   pointer_path path;
@@ -690,6 +692,7 @@ std::size_t diff_serialized(const value& before, const value& after, const chang
 
 std::size_t diff_serialized(const value& before, const value& after, std::string& out) {
   const std::size_t start = out.size();
+  out.reserve(start + 1024);  // most patches, in one allocation
   out.push_back('[');
   text_sink sink{out};
   pointer_path path;
