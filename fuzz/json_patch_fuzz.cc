@@ -1,9 +1,10 @@
 // Fuzzes JSON patch parse/apply and the diff round trip: input is document JSON "\n~~\n" ops JSON.
 // Invariants (abort otherwise): when the ops apply, diff(doc, result) re-applied to doc gives the same result;
 // apply_in_place gives that result too, and its `changed` flag is set whenever the result differs (and, for a
-// single op other than move, only then).
+// single op other than move, only then); diff_serialized writes exactly serialize(diff).
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "coco-admit/core/json.h"
@@ -33,6 +34,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto d = json_patch::diff(*doc, *applied);
   auto round = json_patch::apply(*doc, d);
   if (!round.ok() || !(*round == *applied)) std::abort();
+  std::string text;
+  if (json_patch::diff_serialized(*doc, *applied, text) != d.size()) std::abort();
+  if (text != (d.empty() ? std::string() : json_patch::serialize(d))) std::abort();
   auto wire = json::parse(json_patch::serialize(d));
   // An add may create parents up to 512 levels deep, past what json::parse
   // accepts (json::max_depth); that refusal is the parser's bound, not a bug.

@@ -3,6 +3,8 @@
 #include "coco-admit/core/json_patch.h"
 
 #include <charconv>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "coco-admit/core/json.h"
@@ -379,11 +381,52 @@ void push_index(std::string& path, std::size_t i) {
   path.append(buf, r.ptr);
 }
 
-// `a` and `b` differ: callers compare before descending, so each pair of
-// subtrees is compared once rather than once more per level above it.
-void diff_into(const value& a, const value& b, std::string& path, std::vector<operation>& out, int depth) {
+// The pointer of the node the diff is at, as a stack of reference tokens: the walk visits every node but emits
+// few ops, so the text is rendered only for an op, not grown and cut back at every member visited.
+class pointer_path {
+ public:
+  pointer_path() { toks_.reserve(16); }
+  std::size_t size() const { return toks_.size(); }
+  void push(std::string_view key) { toks_.push_back(token{key, 0, false}); }
+  void push(std::size_t index) { toks_.push_back(token{{}, index, true}); }
+  void resize(std::size_t n) { toks_.resize(n); }
+  const std::string& text() {
+    text_.clear();
+    for (const token& t : toks_) {
+      if (t.is_index) push_index(text_, t.index);
+      else push_token(text_, t.key);
+    }
+    return text_;
+  }
+
+ private:
+  struct token {
+    std::string_view key;
+    std::size_t index;
+    bool is_index;
+  };
+  std::vector<token> toks_;
+  std::string text_;
+};
+
+template <class Sink>
+void diff_any(const value& a, const value& b, pointer_path& path, Sink& out, int depth);
+template <class Sink>
+void diff_into(const value& a, const value& b, pointer_path& path, Sink& out, int depth);
+
+// Into a pair known to differ.
+template <class Sink>
+void descend(const value& a, const value& b, pointer_path& path, Sink& out, int depth) {
+  if (a.is_object() && b.is_object()) diff_any(a, b, path, out, depth);
+  else diff_into(a, b, path, out, depth);
+}
+
+// The reference algorithm, kept for objects that repeat a key (see diff_any). `a` and `b` differ: callers compare
+// before descending.
+template <class Sink>
+void diff_into(const value& a, const value& b, pointer_path& path, Sink& out, int depth) {
   if (depth > max_diff_depth) {
-    out.push_back(operation{"replace", path, {}, b, true});
+    out.replace(path, b);
     return;
   }
   const std::size_t len = path.size();
@@ -392,18 +435,18 @@ void diff_into(const value& a, const value& b, std::string& path, std::vector<op
     for (const member& m : a.as_object()) {
       const value* other = in_b.find(m.key);
       if (other != nullptr && *other == m.val) continue;
-      push_token(path, m.key);
+      path.push(m.key);
       if (other == nullptr) {
-        out.push_back(operation{"remove", path, {}, {}, false});
+        out.remove(path);
       } else {
-        diff_into(m.val, *other, path, out, depth + 1);
+        descend(m.val, *other, path, out, depth + 1);
       }
       path.resize(len);
     }
     for (const member& m : b.as_object()) {
       if (in_a.find(m.key) == nullptr) {
-        push_token(path, m.key);
-        out.push_back(operation{"add", path, {}, m.val, true});
+        path.push(m.key);
+        out.add(path, m.val);
         path.resize(len);
       }
     }
@@ -414,35 +457,252 @@ void diff_into(const value& a, const value& b, std::string& path, std::vector<op
     const auto& y = b.as_array();
     const std::size_t n = std::min(x.size(), y.size());
     for (std::size_t i = x.size(); i > n; --i) {
-      push_index(path, i - 1);
-      out.push_back(operation{"remove", path, {}, {}, false});
+      path.push(i - 1);
+      out.remove(path);
       path.resize(len);
     }
     for (std::size_t i = 0; i < n; ++i) {
       if (x[i] == y[i]) continue;
-      push_index(path, i);
-      diff_into(x[i], y[i], path, out, depth + 1);
+      path.push(i);
+      descend(x[i], y[i], path, out, depth + 1);
       path.resize(len);
     }
     for (std::size_t i = n; i < y.size(); ++i) {
-      push_index(path, i);
-      out.push_back(operation{"add", path, {}, y[i], true});
+      path.push(i);
+      out.add(path, y[i]);
       path.resize(len);
     }
     return;
   }
-  out.push_back(operation{"replace", path, {}, b, true});
+  out.replace(path, b);
 }
+
+// One of 64 bits per key (as json.cc's parser does): a key whose bit is not yet set cannot repeat an earlier one.
+std::uint64_t key_bit(std::string_view k) {
+  std::size_t h = k.size();
+  if (!k.empty()) h = h * 31 + static_cast<unsigned char>(k.front()) * 7u + static_cast<unsigned char>(k.back());
+  return std::uint64_t{1} << (h & 63);
+}
+
+// diff_into for two objects (known to differ, like every pair diff_into descends into). Only the pairing of
+// members differs: by position while both sides list the same keys in the same order (the merge and the patches
+// keep positions), instead of a lookup of every member of `a` in `b` and of `b` in `a`, which was most of the
+// diff. Pairing by position finds the member a lookup finds (the first with that key) as long as `a` repeats no
+// key; an object of `a` that does is taken back and diffed by diff_into itself.
+template <class Sink>
+void diff_any(const value& a, const value& b, pointer_path& path, Sink& out, int depth) {
+  if (depth > max_diff_depth) {
+    diff_into(a, b, path, out, depth);
+    return;
+  }
+  const auto& ao = a.as_object();
+  const auto& bo = b.as_object();
+  const std::size_t len = path.size();
+  const auto mark = out.mark();
+  std::uint64_t seen = 0;
+  std::size_t paired = 0;  // ao[i] and bo[i] share their key for every i < paired
+  bool positional = true;
+  std::optional<member_index> in_b;
+  for (std::size_t i = 0; i < ao.size(); ++i) {
+    const member& m = ao[i];
+    const std::uint64_t bit = key_bit(m.key);
+    if ((seen & bit) != 0) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (ao[j].key == m.key) {
+          out.rollback(mark);
+          path.resize(len);
+          diff_into(a, b, path, out, depth);
+          return;
+        }
+      }
+    }
+    seen |= bit;
+    const value* other = nullptr;
+    if (positional && i < bo.size() && bo[i].key == m.key) {
+      other = &bo[i].val;
+      ++paired;
+    } else {
+      positional = false;
+      if (!in_b) in_b.emplace(&b);
+      other = in_b->find(m.key);
+    }
+    if (other != nullptr && *other == m.val) continue;
+    path.push(m.key);
+    if (other == nullptr) out.remove(path);
+    else descend(m.val, *other, path, out, depth + 1);
+    path.resize(len);
+  }
+  // Members of `b` not in `a`: the paired prefix is in `a` by construction.
+  if (paired == bo.size()) return;
+  const member_index in_a(&a);
+  for (std::size_t i = paired; i < bo.size(); ++i) {
+    const member& m = bo[i];
+    if (in_a.find(m.key) != nullptr) continue;
+    path.push(m.key);
+    out.add(path, m.val);
+    path.resize(len);
+  }
+}
+
+// diff_into for a pair that may differ only where `cs` says. `b_first`: how the caller would have compared the
+// pair before descending (members compare after's member with before's, the root before with after), which
+// matters only when `a` repeats a key: operator== is not symmetric then, and the pair is diffed in full.
+template <class Sink>
+void diff_changed(const value& a, const value& b, const change_set& cs, pointer_path& path, Sink& out, int depth,
+                  bool b_first) {
+  const auto full = [&] {
+    if (!(b_first ? b == a : a == b)) descend(a, b, path, out, depth);
+  };
+  if (cs.all || depth > max_diff_depth || !a.is_object() || !b.is_object()) {
+    full();
+    return;
+  }
+  const auto& ao = a.as_object();
+  const auto& bo = b.as_object();
+  std::uint64_t seen = 0;
+  for (std::size_t i = 0; i < ao.size(); ++i) {
+    const std::uint64_t bit = key_bit(ao[i].key);
+    if ((seen & bit) != 0) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (ao[j].key == ao[i].key) {
+          full();
+          return;
+        }
+      }
+    }
+    seen |= bit;
+  }
+  const std::size_t len = path.size();
+  const member_index in_b(&b);
+  for (const member& m : ao) {
+    const change_set* sub = cs.find(m.key);
+    if (sub == nullptr) continue;  // unchanged, so equal
+    const value* other = in_b.find(m.key);
+    if (other != nullptr && sub->all && *other == m.val) continue;
+    path.push(m.key);
+    if (other == nullptr) out.remove(path);
+    else if (sub->all) descend(m.val, *other, path, out, depth + 1);
+    else diff_changed(m.val, *other, *sub, path, out, depth + 1, true);
+    path.resize(len);
+  }
+  std::optional<member_index> in_a;
+  for (const member& m : bo) {
+    if (cs.find(m.key) == nullptr) continue;  // an unmarked member of `b` is one of `a`
+    if (!in_a) in_a.emplace(&a);
+    if (in_a->find(m.key) != nullptr) continue;
+    path.push(m.key);
+    out.add(path, m.val);
+    path.resize(len);
+  }
+}
+
+struct ops_sink {
+  std::vector<operation>& ops;
+  std::size_t mark() const { return ops.size(); }
+  void rollback(std::size_t n) { ops.resize(n); }
+  void push(const char* op, pointer_path& path, const value* v) {
+    if (ops.capacity() == 0) ops.reserve(8);
+    ops.push_back(operation{op, path.text(), {}, v != nullptr ? *v : value(), v != nullptr});
+  }
+  void remove(pointer_path& path) { push("remove", path, nullptr); }
+  void add(pointer_path& path, const value& v) { push("add", path, &v); }
+  void replace(pointer_path& path, const value& v) { push("replace", path, &v); }
+};
+
+// Writes the ops as serialize() would, without building them.
+struct text_sink {
+  std::string& out;
+  std::size_t count = 0;
+  struct point {
+    std::size_t bytes, count;
+  };
+  point mark() const { return point{out.size(), count}; }
+  void rollback(point p) {
+    out.resize(p.bytes);
+    count = p.count;
+  }
+  void push(std::string_view op, pointer_path& path, const value* v) {
+    if (count++ > 0) out.push_back(',');
+    out += "{\"op\":\"";
+    out += op;
+    out += "\",\"path\":";
+    json::append_quoted(path.text(), out);
+    if (v != nullptr) {
+      out += ",\"value\":";
+      json::serialize_to(*v, out);
+    }
+    out.push_back('}');
+  }
+  void remove(pointer_path& path) { push("remove", path, nullptr); }
+  void add(pointer_path& path, const value& v) { push("add", path, &v); }
+  void replace(pointer_path& path, const value& v) { push("replace", path, &v); }
+};
 
 }  // namespace
 
 std::vector<operation> diff(const value& before, const value& after) {
   std::vector<operation> out;
+  ops_sink sink{out};
   if (before == after) return out;
-  std::string path;
-  path.reserve(128);
-  diff_into(before, after, path, out, 0);
+  pointer_path path;
+  descend(before, after, path, sink, 0);
   return out;
+}
+
+change_set& change_set::member(std::string_view key) {
+  for (entry& e : members) {
+    if (e.key == key) return e.sub;
+  }
+  if (members.empty()) members.reserve(4);  // a merge marks a few members per map
+  members.push_back(entry{std::string(key), change_set{}});
+  return members.back().sub;
+}
+
+const change_set* change_set::find(std::string_view key) const {
+  for (const entry& e : members) {
+    if (e.key == key) return &e.sub;
+  }
+  return nullptr;
+}
+
+std::vector<operation> diff(const value& before, const value& after, const change_set& changed) {
+  std::vector<operation> out;
+  if (changed.empty()) return out;
+  ops_sink sink{out};
+  pointer_path path;
+  diff_changed(before, after, changed, path, sink, 0, false);
+  return out;
+}
+
+std::size_t diff_serialized(const value& before, const value& after, const change_set& changed, std::string& out) {
+  if (changed.empty()) return 0;
+  const std::size_t start = out.size();
+  out.reserve(start + 1024);  // most patches, in one allocation
+  out.push_back('[');
+  text_sink sink{out};
+  pointer_path path;
+  diff_changed(before, after, changed, path, sink, 0, false);
+  if (sink.count == 0) {
+    out.resize(start);
+    return 0;
+  }
+  out.push_back(']');
+  return sink.count;
+}
+
+std::size_t diff_serialized(const value& before, const value& after, std::string& out) {
+  const std::size_t start = out.size();
+  out.reserve(start + 1024);  // most patches, in one allocation
+  out.push_back('[');
+  text_sink sink{out};
+  pointer_path path;
+  if (!(before == after)) descend(before, after, path, sink, 0);
+  if (sink.count == 0) {
+    out.resize(start);
+    return 0;
+  }
+  out.push_back(']');
+  return sink.count;
 }
 
 std::string serialize(const std::vector<operation>& ops) {

@@ -22,12 +22,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/json_patch.h"
 #include "coco-admit/core/member_index.h"
 
 namespace coco_admit::strategic_merge {
@@ -182,6 +184,19 @@ const field_rows* rows_of(std::string_view owner) {
   return it == by_owner.end() ? nullptr : &it->second;
 }
 
+// rows_of for a schema taken from the tables (a field_row::type or gvk_row::type): keyed by the pointer, which
+// hashes for nothing, instead of by the long type name.
+const field_rows* rows_of_schema(const char* schema) {
+  static const auto by_pointer = [] {
+    std::unordered_map<const char*, const field_rows*> m;
+    for (const field_row& r : schema_rows) m.emplace(r.type, rows_of(r.type));
+    for (const gvk_row& r : gvk_rows) m.emplace(r.type, rows_of(r.type));
+    return m;
+  }();
+  auto it = by_pointer.find(schema);
+  return it != by_pointer.end() ? it->second : rows_of(schema);
+}
+
 const field_row* find_in(const field_rows* rows, std::string_view field) {
   if (rows == nullptr) return nullptr;
   for (const field_row* r : *rows) {
@@ -208,52 +223,91 @@ bool missing(const value* v) { return v == nullptr || v->is_null(); }
 
 bool is_nan(const value& v) { return v.is_double() && std::isnan(v.as_double()); }
 
-// `nan` also learns of any NaN met before the answer is known (see merger::nan).
+// `nan` also learns of any NaN met before the answer is known (see merger::nan). Every resource member the overlay
+// does not name goes through here, so the whole resource is scanned by every merge: leaves (most nodes) are
+// settled in the parent's loop instead of by a call each.
+bool contains_null(const value& v, bool& nan);
+
+bool leaf_or_null(const value& v, bool& nan, bool& is_null) {
+  switch (v.type()) {
+    case value::kind::null: is_null = true; return true;
+    case value::kind::number: nan = nan || std::isnan(v.as_double()); return true;
+    case value::kind::array:
+    case value::kind::object: return false;
+    default: return true;
+  }
+}
+
 bool contains_null(const value& v, bool& nan) {
+  bool is_null = false;
+  if (v.is_object()) {
+    for (const member& m : v.as_object()) {
+      if (leaf_or_null(m.val, nan, is_null)) {
+        if (is_null) return true;
+      } else if (contains_null(m.val, nan)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  if (v.is_array()) {
+    for (const value& e : v.as_array()) {
+      if (leaf_or_null(e, nan, is_null)) {
+        if (is_null) return true;
+      } else if (contains_null(e, nan)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  leaf_or_null(v, nan, is_null);
+  return is_null;
+}
+
+// Full walk of a node the result keeps or copies whole: notes a NaN (merger::nan) and a null (merger::dirty).
+void scan(const value& v, bool& nan, bool& has_null) {
   switch (v.type()) {
-    case value::kind::null: return true;
-    case value::kind::number: nan = nan || std::isnan(v.as_double()); return false;
+    case value::kind::null: has_null = true; return;
+    case value::kind::number: nan = nan || std::isnan(v.as_double()); return;
     case value::kind::array:
       for (const auto& e : v.as_array()) {
-        if (contains_null(e, nan)) return true;
+        if (nan) return;
+        scan(e, nan, has_null);
       }
-      return false;
+      return;
     case value::kind::object:
       for (const auto& m : v.as_object()) {
-        if (contains_null(m.val, nan)) return true;
+        if (nan) return;
+        scan(m.val, nan, has_null);
       }
-      return false;
-    default: return false;
+      return;
+    default: return;
   }
 }
 
-bool contains_nan(const value& v) {
-  switch (v.type()) {
-    case value::kind::number: return std::isnan(v.as_double());
-    case value::kind::array:
-      for (const auto& e : v.as_array()) {
-        if (contains_nan(e)) return true;
-      }
-      return false;
-    case value::kind::object:
-      for (const auto& m : v.as_object()) {
-        if (contains_nan(m.val)) return true;
-      }
-      return false;
-    default: return false;
-  }
+// One of 64 bits per key, from its length and end bytes (as json.cc's parser does): a key whose bit is not yet set
+// cannot repeat an earlier one, so keys are compared only on a collision.
+std::uint64_t key_bit(std::string_view k) {
+  std::size_t h = k.size();
+  if (!k.empty()) h = h * 31 + static_cast<unsigned char>(k.front()) * 7u + static_cast<unsigned char>(k.back());
+  return std::uint64_t{1} << (h & 63);
 }
 
-// Cheaper than sorting the names: small maps compare pairwise (mostly lengths), larger ones sort key hashes as
-// integers and look closer only when two hashes are equal.
+// Cheaper than sorting the names: small maps filter by key_bit and compare on collisions, larger ones sort key
+// hashes as integers and look closer only when two hashes are equal.
 bool unique_keys(const value::object_t& mem) {
   const std::size_t n = mem.size();
   if (n < 2) return true;
   if (n <= 16) {
-    for (std::size_t i = 1; i < n; ++i) {
-      for (std::size_t j = 0; j < i; ++j) {
-        if (mem[i].key == mem[j].key) return false;
+    std::uint64_t seen = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t bit = key_bit(mem[i].key);
+      if ((seen & bit) != 0) {
+        for (std::size_t j = 0; j < i; ++j) {
+          if (mem[i].key == mem[j].key) return false;
+        }
       }
+      seen |= bit;
     }
     return true;
   }
@@ -289,27 +343,48 @@ const char* kind_word(node_kind k) {
   }
 }
 
-// Text of a scalar as kyaml sees it in YAML (the merge key comparison is textual); nullopt when not a usable key.
-std::optional<std::string> scalar_text(const value& v) {
+// Text of a scalar as kyaml sees it in YAML (the merge key comparison is textual), when `ok` (a usable key);
+// strings are viewed, not copied.
+struct key_text {
+  bool ok = false;
+  std::string_view view;
+  std::string own;
+};
+void text_into(const value& v, key_text& out) {
   switch (v.type()) {
-    case value::kind::string: return v.as_string();
-    case value::kind::integer: return std::to_string(v.as_int());
-    case value::kind::number: {
-      std::string s;
-      json::append_number(v.as_double(), s);
-      return s;
-    }
-    case value::kind::boolean: return std::string(v.as_bool() ? "true" : "false");
-    default: return std::nullopt;
+    case value::kind::string: out.view = v.as_string(); break;
+    case value::kind::integer: out.own = std::to_string(v.as_int()); out.view = out.own; break;
+    case value::kind::number: json::append_number(v.as_double(), out.own); out.view = out.own; break;
+    case value::kind::boolean: out.view = v.as_bool() ? "true" : "false"; break;
+    default: return;
   }
+  out.ok = true;
 }
 
-std::optional<std::string> element_key(const value& elem, std::string_view key) {
-  if (!elem.is_object()) return std::nullopt;
-  const value* k = elem.find(key);
-  if (k == nullptr) return std::nullopt;
-  return scalar_text(*k);
-}
+// Index of the first element with key text `t`: a scan for the few elements overlays and most resources have,
+// a hash past that (a pod may list tens of thousands of containers).
+struct first_of {
+  const std::pmr::vector<key_text>& texts;
+  std::pmr::unordered_map<std::string_view, std::size_t> hashed;
+  first_of(const std::pmr::vector<key_text>& t, std::pmr::memory_resource* mr) : texts(t), hashed(mr) {
+    if (texts.size() <= 16) return;
+    hashed.reserve(texts.size());
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      if (texts[i].ok) hashed.emplace(texts[i].view, i);  // the first one stays
+    }
+  }
+  std::size_t find(std::string_view t) const {
+    if (texts.size() > 16) {
+      auto it = hashed.find(t);
+      return it == hashed.end() ? npos : it->second;
+    }
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      if (texts[i].ok && texts[i].view == t) return i;
+    }
+    return npos;
+  }
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+};
 
 // Where the walk is. Only errors print it, so it is a chain of links on the stack, rendered on demand: building a
 // path string for every visited field cost more than the merge of a small overlay.
@@ -394,8 +469,12 @@ struct plan {
   bool sparse = false;
   const value* src = nullptr;
   std::unique_ptr<value> owned;  // boxed: plans are moved around a lot, and most are not `own`
-  std::vector<entry> members;
-  std::vector<plan> elems;
+  // From the merge's arena (merger::mr_): a merge builds many small plans and drops them all at once.
+  std::pmr::vector<entry> members;
+  std::pmr::vector<plan> elems;
+
+  plan();
+  explicit plan(std::pmr::memory_resource* mr);
 };
 
 struct entry {
@@ -403,6 +482,10 @@ struct entry {
   const member* from;    // the member of plan::src this entry stands for; nullptr for an appended member
   plan p;                // the keep plan without a node (dropped()) when the member goes
 };
+
+// Out of line: the vectors need `entry` complete.
+plan::plan() = default;
+plan::plan(std::pmr::memory_resource* mr) : members(mr), elems(mr) {}
 
 bool dropped(const plan& p) { return p.kind == plan::op::keep && p.src == nullptr; }
 
@@ -459,9 +542,9 @@ bool yields_member(const plan& p, std::string_view key) {
 
 // A kept or copied map spelled out member by member, so that members can be appended to it. (Only merge keys are
 // owned plans, and they are scalars.)
-plan spelled_out(const plan& p) {
+plan spelled_out(const plan& p, std::pmr::memory_resource* mr) {
   const bool owned = p.kind == plan::op::keep;
-  plan out;
+  plan out(mr);
   out.kind = plan::op::map;
   out.src = owned ? p.src : nullptr;
   for (const member& m : p.src->as_object()) {
@@ -476,9 +559,13 @@ class merger {
   result<maybe> node(const value* dest, bool owned, const value* origin, const char* schema, const path_link* path,
                      int depth);
 
+  merger(bool trusted, std::pmr::memory_resource* mr) : trusted_(trusted), mr_(mr) {}
+
   // A NaN in the old resource or in the result makes `==` false, whatever else happened; the identity shortcut of
   // same() would miss that, so phase 1 notes every NaN it meets in kept resource nodes or copied overlay nodes.
   bool nan = false;
+  // A null the result keeps (inside a list kyaml does not walk, or copied from the overlay into one).
+  bool dirty = false;
 
  private:
   result<maybe> map(const value* dest, bool owned, const value* origin, const char* schema, const path_link* path,
@@ -491,9 +578,16 @@ class merger {
                      int depth);
 
   plan whole(const value* v, bool owned) {
-    nan = nan || contains_nan(*v);
+    if (!(owned && trusted_)) scan(*v, nan, dirty);
     return plan_of(v, owned);
   }
+
+  // Whether a resource node the overlay does not reach must be walked: only to drop the nulls it holds. Scanning
+  // for them touches the whole resource, unless the caller vouches for it (merge_in_place's `clean`).
+  bool holds_null(const value& v) { return !trusted_ && contains_null(v, nan); }
+
+  bool trusted_;
+  std::pmr::memory_resource* mr_;
 };
 
 result<maybe> merger::node(const value* dest, bool owned, const value* origin, const char* schema,
@@ -549,13 +643,13 @@ result<maybe> merger::map(const value* dest, bool owned, const value* origin, co
   const bool base_is_origin = base == origin;
   const bool base_owned = owned && base == dest;
   const value* other = origin;
-  const field_rows* rows = schema != nullptr ? rows_of(schema) : nullptr;
+  const field_rows* rows = schema != nullptr ? rows_of_schema(schema) : nullptr;
   if (base_owned && !base_is_origin && unique_keys(base->as_object())) {
     return map_fields(base, other, rows, path, depth);
   }
 
   // The general case, as kyaml does it: the sorted union of the field names, each walked.
-  std::vector<std::string_view> names;
+  std::pmr::vector<std::string_view> names(mr_);
   names.reserve(base->size() + (other != nullptr ? other->size() : 0));
   for (const member& m : base->as_object()) {
     if (!(base_is_origin && origin_elided && m.key == "$patch")) names.push_back(m.key);
@@ -569,14 +663,14 @@ result<maybe> merger::map(const value* dest, bool owned, const value* origin, co
   names.erase(std::unique(names.begin(), names.end()), names.end());
 
   const member_index in_base(base), in_other(other);
-  std::vector<std::pair<std::string_view, maybe>> merged;
+  std::pmr::vector<std::pair<std::string_view, maybe>> merged(mr_);
   merged.reserve(names.size());
   for (std::string_view name : names) {
     const value* d = in_base.find(name);
     const value* o = in_other.find(name);
     // Fast path: a subtree the overlay does not touch merges to itself unless
     // it holds nulls (which the walk drops), so skip the schema walk.
-    if (o == nullptr && d != nullptr && !base_is_origin && !contains_null(*d, nan)) {
+    if (o == nullptr && d != nullptr && !base_is_origin && !(base_owned ? holds_null(*d) : contains_null(*d, nan))) {
       merged.emplace_back(name, plan_of(d, base_owned));
       continue;
     }
@@ -585,7 +679,7 @@ result<maybe> merger::map(const value* dest, bool owned, const value* origin, co
     merged.emplace_back(name, std::move(*r));
   }
 
-  plan out;
+  plan out(mr_);
   out.kind = plan::op::map;
   out.src = base_owned ? base : nullptr;
   out.members.reserve(merged.size());
@@ -624,16 +718,47 @@ result<maybe> merger::map_fields(const value* base, const value* other, const fi
   const auto& mem = base->as_object();
   const member_index in_other(other);
   const bool origin_elided = other != nullptr && other->find("$patch") != nullptr;
-  plan out;
+  plan out(mr_);
   out.kind = plan::op::map;
   out.sparse = true;
   out.src = base;
-  std::vector<todo> todos;
-  for (const member& m : mem) {
-    const value* o = in_other.find(m.key);
-    if (o == nullptr && !contains_null(m.val, nan)) continue;
-    todos.push_back(todo{m.key, &m.val, o, out.members.size()});
-    out.members.push_back(entry{m.key, &m, plan{}});
+  std::array<std::byte, 16 * sizeof(todo)> buf;  // the fields an overlay names are few
+  std::pmr::monotonic_buffer_resource arena(buf.data(), buf.size());
+  std::pmr::vector<todo> todos(&arena);
+  if (trusted_ && mem.size() <= member_index::linear_limit) {
+    // No member holds a null: only those the overlay names are walked, so look those few up instead of every
+    // member in the overlay. Entries for existing members still go in member order.
+    if (other == nullptr) return maybe{std::move(out)};
+    std::array<std::size_t, 16> small;
+    std::pmr::vector<std::size_t> named(&arena);
+    std::size_t* at = small.data();
+    std::size_t n = 0;
+    if (other->size() > small.size()) {
+      named.resize(other->size());
+      at = named.data();
+    }
+    for (const member& om : other->as_object()) {
+      for (std::size_t i = 0; i < mem.size(); ++i) {
+        if (mem[i].key == om.key) {
+          at[n++] = i;
+          break;
+        }
+      }
+    }
+    std::sort(at, at + n);
+    n = static_cast<std::size_t>(std::unique(at, at + n) - at);
+    for (std::size_t k = 0; k < n; ++k) {
+      const member& m = mem[at[k]];
+      todos.push_back(todo{m.key, &m.val, in_other.find(m.key), out.members.size()});
+      out.members.push_back(entry{m.key, &m, plan(mr_)});
+    }
+  } else {
+    for (const member& m : mem) {
+      const value* o = in_other.find(m.key);
+      if (o == nullptr && !holds_null(m.val)) continue;
+      todos.push_back(todo{m.key, &m.val, o, out.members.size()});
+      out.members.push_back(entry{m.key, &m, plan(mr_)});
+    }
   }
   if (other != nullptr) {
     const member_index in_base(base);
@@ -646,7 +771,7 @@ result<maybe> merger::map_fields(const value* base, const value* other, const fi
   todos.erase(std::unique(todos.begin(), todos.end(), [](const todo& a, const todo& b) { return a.name == b.name; }),
               todos.end());
 
-  std::vector<entry> added;  // sorted, as the todos
+  // The entries of existing fields are all in place already, so new ones append in sorted order (the todos').
   for (const todo& t : todos) {
     result<maybe> r = field(t.d, true, t.o, rows, t.name, path, depth);
     if (!r.ok()) return std::move(r).err();
@@ -654,10 +779,9 @@ result<maybe> merger::map_fields(const value* base, const value* other, const fi
     if (t.at != fresh) {
       if (!gone) out.members[t.at].p = std::move(**r);  // else the placeholder says dropped
     } else if (!gone) {
-      added.push_back(entry{t.name, nullptr, std::move(**r)});
+      out.members.push_back(entry{t.name, nullptr, std::move(**r)});
     }
   }
-  for (entry& e : added) out.members.push_back(std::move(e));
   return maybe{std::move(out)};
 }
 
@@ -704,7 +828,7 @@ result<maybe> merger::list(const value* dest, bool owned, const value* origin, c
   const bool base_owned = owned && base == dest;
 
   auto elements = [&](const value* list) {
-    std::vector<const value*> out;
+    std::pmr::vector<const value*> out(mr_);
     if (list == nullptr || !list->is_array()) return out;
     const auto& arr = list->as_array();
     out.reserve(arr.size());
@@ -714,29 +838,38 @@ result<maybe> merger::list(const value* dest, bool owned, const value* origin, c
     }
     return out;
   };
-  const std::vector<const value*> base_elems = elements(base);
-  const std::vector<const value*> origin_elems = base == origin ? base_elems : elements(origin);
+  const std::pmr::vector<const value*> base_elems = elements(base);
+  const std::pmr::vector<const value*> origin_elems = base == origin ? base_elems : elements(origin);
   const std::string_view key = row->key;  // static: plan entries may point at it
   const bool is_set = key.empty();
 
-  auto text_of = [&](const value& e) { return is_set ? scalar_text(e) : element_key(e, key); };
+  // Each element's key text, once. String keys (nearly all) are viewed in place; only numbers and booleans are
+  // spelled out. Sized before filling, so views into `own` (small-string storage) stay put.
+  std::array<std::byte, 2048> buf;
+  std::pmr::monotonic_buffer_resource arena(buf.data(), buf.size());
+  std::pmr::vector<key_text> ot(origin_elems.size(), &arena), bt(base_elems.size(), &arena);
+  auto fill = [&](const std::pmr::vector<const value*>& elems, std::pmr::vector<key_text>& texts) {
+    for (std::size_t i = 0; i < elems.size(); ++i) {
+      const value* k = is_set ? elems[i] : (elems[i]->is_object() ? elems[i]->find(key) : nullptr);
+      if (k != nullptr) text_into(*k, texts[i]);
+    }
+  };
+  fill(origin_elems, ot);
+  fill(base_elems, bt);
+  const first_of in_origin(ot, &arena), in_base(bt, &arena);
 
   // Key values in Prepend order: overlay first, then resource; first occurrence of a value wins on each side.
-  std::vector<std::string> values;
-  std::unordered_map<std::string, std::size_t> in_origin, in_base;
-  for (std::size_t i = 0; i < origin_elems.size(); ++i) {
-    auto t = text_of(*origin_elems[i]);
-    if (!t || in_origin.count(*t) != 0) continue;
-    in_origin.emplace(*t, i);
-    values.push_back(*t);
+  std::pmr::vector<std::string_view> values(&arena);
+  values.reserve(ot.size() + bt.size());
+  for (std::size_t i = 0; i < ot.size(); ++i) {
+    if (ot[i].ok && in_origin.find(ot[i].view) == i) values.push_back(ot[i].view);
   }
-  for (std::size_t i = 0; i < base_elems.size(); ++i) {
-    auto t = text_of(*base_elems[i]);
-    if (!t || in_base.count(*t) != 0) continue;
-    in_base.emplace(*t, i);
-    if (in_origin.count(*t) == 0) values.push_back(*t);
+  for (std::size_t i = 0; i < bt.size(); ++i) {
+    if (bt[i].ok && in_base.find(bt[i].view) == i && in_origin.find(bt[i].view) == first_of::npos) {
+      values.push_back(bt[i].view);
+    }
   }
-  plan out;
+  plan out(mr_);
   out.kind = plan::op::list;
   if (values.empty()) {
     out.elems.reserve(base_elems.size());
@@ -745,11 +878,11 @@ result<maybe> merger::list(const value* dest, bool owned, const value* origin, c
   }
   out.elems.reserve(values.size());
   const char* elem_type = row->type;
-  for (const std::string& v : values) {
-    auto bi = in_base.find(v);
-    auto oi = in_origin.find(v);
-    const value* be = bi != in_base.end() ? base_elems[bi->second] : nullptr;
-    const value* oe = oi != in_origin.end() ? origin_elems[oi->second] : nullptr;
+  for (std::string_view v : values) {
+    const std::size_t bi = in_base.find(v);
+    const std::size_t oi = in_origin.find(v);
+    const value* be = bi != first_of::npos ? base_elems[bi] : nullptr;
+    const value* oe = oi != first_of::npos ? origin_elems[oi] : nullptr;
     maybe merged;
     if (is_set) {
       merged = oe != nullptr ? whole(oe, false) : whole(be, base_owned);
@@ -761,7 +894,7 @@ result<maybe> merger::list(const value* dest, bool owned, const value* origin, c
     }
     if (!merged.has_value() || yields_null(*merged) || yields_empty_map(*merged)) continue;
     if (!is_set && yields_map(*merged) && !yields_member(*merged, key)) {
-      if (merged->kind != plan::op::map) merged = spelled_out(*merged);
+      if (merged->kind != plan::op::map) merged.emplace(spelled_out(*merged, mr_));
       plan k;
       k.kind = plan::op::own;
       k.owned = std::make_unique<value>(*(oe != nullptr ? oe : be)->find(key));
@@ -772,8 +905,9 @@ result<maybe> merger::list(const value* dest, bool owned, const value* origin, c
   }
   // Resource elements that carry no usable key cannot be targeted; kyaml keeps them after the keyed ones
   // (empty and null elements are dropped by its ElementSetter).
-  for (const value* e : base_elems) {
-    if (text_of(*e).has_value() || e->is_null() || (e->is_object() && e->size() == 0)) continue;
+  for (std::size_t i = 0; i < base_elems.size(); ++i) {
+    const value* e = base_elems[i];
+    if (bt[i].ok || e->is_null() || (e->is_object() && e->size() == 0)) continue;
     out.elems.push_back(whole(e, base_owned));
   }
   return maybe{std::move(out)};
@@ -786,8 +920,8 @@ result<maybe> merger::list(const value* dest, bool owned, const value* origin, c
 bool same(const plan& p, const value& b);
 
 // operator== on objects: sizes, then members pairwise while the keys line up, then by lookup.
-template <class Member, class Same>
-bool same_members(const std::vector<Member>& out, const value& b, Same same_member) {
+template <class Members, class Same>
+bool same_members(const Members& out, const value& b, Same same_member) {
   if (!b.is_object() || b.size() != out.size()) return false;
   const auto& bo = b.as_object();
   std::size_t i = 0;
@@ -861,7 +995,7 @@ bool same(const plan& p, const value& b) {
 
 value& writable(const value* v) { return const_cast<value&>(*v); }
 
-void edit_map(plan& p, value& obj);
+void edit_map(plan& p, value& obj, json_patch::change_set* cs);
 
 value build(plan& p) {
   switch (p.kind) {
@@ -871,7 +1005,7 @@ value build(plan& p) {
     case plan::op::map: {
       if (p.src != nullptr) {
         value& obj = writable(p.src);
-        edit_map(p, obj);
+        edit_map(p, obj, nullptr);  // moves elsewhere: the caller marks the new place
         return std::move(obj);
       }
       value out = value::object();
@@ -891,25 +1025,38 @@ value build(plan& p) {
   return value();
 }
 
-void apply(plan& p, value& slot) {
+// `cs` (nullptr: not tracked) is the change_set of `slot`, to mark where it changes.
+void apply(plan& p, value& slot, json_patch::change_set* cs) {
   if (p.src == &slot && (p.kind == plan::op::keep || p.kind == plan::op::map)) {
-    if (p.kind == plan::op::map) edit_map(p, slot);
+    if (p.kind == plan::op::map) edit_map(p, slot, cs);
     return;
   }
+  if (cs != nullptr) cs->mark_all();
   value v = build(p);  // reads the old subtree at `slot`
   slot = std::move(v);
 }
 
 // Entries for existing members come in member order (see merger::map).
-void edit_map(plan& p, value& obj) {
+void edit_map(plan& p, value& obj, json_patch::change_set* cs) {
+  if (cs != nullptr && cs->all) cs = nullptr;  // covered already
+  // A full plan may drop or reorder members: marked whole. A sparse one marks the members it touches.
+  if (cs != nullptr && !p.sparse) {
+    cs->mark_all();
+    cs = nullptr;
+  }
   auto& mem = obj.as_object();
   std::size_t k = 0, w = 0;
   if (p.sparse) {
     std::vector<const member*> gone;  // in member order
     for (; k < p.members.size() && p.members[k].from != nullptr; ++k) {
       entry& e = p.members[k];
-      if (dropped(e.p)) gone.push_back(e.from);
-      else apply(e.p, const_cast<member*>(e.from)->val);
+      value& slot = const_cast<member*>(e.from)->val;
+      if (dropped(e.p)) {
+        gone.push_back(e.from);
+        if (cs != nullptr) cs->member(e.key).mark_all();
+      } else if (!(e.p.kind == plan::op::keep && e.p.src == &slot)) {
+        apply(e.p, slot, cs != nullptr ? &cs->member(e.key) : nullptr);
+      }
     }
     if (!gone.empty()) {
       std::size_t d = 0;
@@ -927,36 +1074,61 @@ void edit_map(plan& p, value& obj) {
     // Full: members without an entry are dropped.
     for (std::size_t i = 0; i < mem.size(); ++i) {
       if (k == p.members.size() || p.members[k].from != &mem[i]) continue;
-      apply(p.members[k].p, mem[i].val);
+      apply(p.members[k].p, mem[i].val, nullptr);
       ++k;
       if (w != i) mem[w] = std::move(mem[i]);
       ++w;
     }
     mem.erase(mem.begin() + static_cast<std::ptrdiff_t>(w), mem.end());
   }
-  for (; k < p.members.size(); ++k) mem.push_back(member{std::string(p.members[k].key), build(p.members[k].p)});
+  mem.reserve(mem.size() + (p.members.size() - k));
+  for (; k < p.members.size(); ++k) {
+    if (cs != nullptr) cs->member(p.members[k].key).mark_all();
+    mem.push_back(member{std::string(p.members[k].key), build(p.members[k].p)});
+  }
 }
 
 // `materialize`: carry the plan out even when the result equals the resource (merge() returns the merged tree
 // as kyaml writes it, e.g. 1.0 where the resource had 1); the change test is then skipped and reports true.
-result<bool> merge_into(value& resource, const value& overlay, bool materialize) {
-  merger m;
+// `clean`: in, the caller vouches that the resource holds no null and no NaN; out, whether the result holds none.
+result<bool> merge_into(value& resource, const value& overlay, bool materialize, bool& clean,
+                        json_patch::change_set* changed_paths) {
+  // Plans of a small overlay fit on the stack; larger merges spill to the heap, all released at return.
+  std::array<std::byte, 4096> buf;
+  std::pmr::monotonic_buffer_resource arena(buf.data(), buf.size());
+  merger m(clean, &arena);
   auto r = m.node(&resource, true, &overlay, nullptr, nullptr, 0);
   if (!r.ok()) return std::move(r).err();
   if (!r->has_value() || yields_null(**r)) return error::invalid("the patch deletes the whole resource");
   plan& p = **r;
   const bool changed = materialize || m.nan || !same(p, resource);
-  if (changed) apply(p, resource);
+  if (changed) apply(p, resource, changed_paths);
+  // Every node of the result was either scanned (whole(), holds_null()), vouched for, or walked down to its
+  // leaves, where nulls are dropped: so the result is clean unless a scan met a NaN or a kept null. (Unchanged,
+  // the resource equals that result.)
+  clean = !m.nan && !m.dirty;
   return changed;
 }
 
 }  // namespace
 
-result<bool> merge_in_place(value& resource, const value& overlay) { return merge_into(resource, overlay, false); }
+result<bool> merge_in_place(value& resource, const value& overlay) {
+  bool clean = false;
+  return merge_into(resource, overlay, false, clean, nullptr);
+}
+
+result<bool> merge_in_place(value& resource, const value& overlay, bool& clean) {
+  return merge_into(resource, overlay, false, clean, nullptr);
+}
+
+result<bool> merge_in_place(value& resource, const value& overlay, bool& clean, json_patch::change_set& changed) {
+  return merge_into(resource, overlay, false, clean, &changed);
+}
 
 result<value> merge(const value& resource, const value& overlay) {
   value out = resource;
-  auto r = merge_into(out, overlay, true);
+  bool clean = false;
+  auto r = merge_into(out, overlay, true, clean, nullptr);
   if (!r.ok()) return std::move(r).err();
   return out;
 }
