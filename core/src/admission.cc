@@ -197,7 +197,8 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
   std::string uid;
   if (std::string_view u; request_el["uid"].get(u) == simdjson::SUCCESS) uid = std::string(u);
   if (uid.empty()) return malformed("", "AdmissionReview request has no 'uid'");
-  auto converted = json::from_element(request_el);
+  bool repeated_keys = false;
+  auto converted = json::from_element(request_el, repeated_keys);
   if (!converted.ok()) return malformed(uid, "AdmissionReview request: " + converted.err().message);
   value request = std::move(converted).value();
 
@@ -267,7 +268,14 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
   if (hook == webhook::mutate) {
     e.record_patched = false;
     e.drop_failed_ignore_policies = true;
-    e.keep_original = req.operation != "DELETE";
+    const bool deleting = req.operation == "DELETE";
+    // The patch is the diff of the mutated object against the object as parsed, so the engine keeps no copy of
+    // it; unless the request repeats a key, where the conversion (last value wins) is not a plain reading of
+    // the document.
+    simdjson::dom::element parsed_object;
+    const bool diff_parsed = !repeated_keys && request_el["object"].get(parsed_object) == simdjson::SUCCESS &&
+                             parsed_object.type() == simdjson::dom::element_type::OBJECT;
+    e.keep_original = !deleting && !diff_parsed;
     engine_response r = engine::mutate(prog, std::move(req), e);
     record(r, outcome);
     collect_warnings(r);
@@ -291,13 +299,20 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
       return;
     }
     open_response(out, api_version, uid, true);
-    // No original: no rule patched (or a DELETE, which is never patched).
-    if (r.original && r.original->is_object() && r.resource.is_object()) {
-      auto ops = json_patch::diff(*r.original, r.resource);
-      if (!ops.empty()) {
-        outcome.patch_ops = ops.size();
+    // A DELETE is never patched; nor is an object no rule got to (every rule skipped).
+    const bool ran = std::any_of(r.policies.begin(), r.policies.end(), [](const policy_response& p) {
+      return std::any_of(p.rules.begin(), p.rules.end(),
+                         [](const rule_response& rr) { return rr.status != rule_status::skip; });
+    });
+    if (!deleting && ran && r.resource.is_object()) {
+      std::string patch;
+      std::size_t ops = 0;
+      if (diff_parsed) ops = json_patch::diff_serialized(parsed_object, r.resource, patch);
+      else if (r.original && r.original->is_object()) ops = json_patch::diff_serialized(*r.original, r.resource, patch);
+      if (ops > 0) {
+        outcome.patch_ops = ops;
         out += R"(,"patchType":"JSONPatch","patch":")";
-        out += coco::base64_encode(json_patch::serialize(ops));
+        out += coco::base64_encode(patch);
         out += "\"";
       }
     }

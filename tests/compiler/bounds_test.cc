@@ -16,6 +16,7 @@
 #include "coco-admit/core/coco/gzip.h"
 #include "coco-admit/core/coco/initdata.h"
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/json_patch.h"
 
 using namespace coco_admit;
 
@@ -508,4 +509,50 @@ TEST(Bounds, ScratchGivesBackTheParserCapacityOfAHugeReview) {
   EXPECT_TRUE(outcome.allowed) << out.substr(0, 300);
   EXPECT_GE(s.parser_capacity(), small.size());
   EXPECT_LT(s.parser_capacity(), std::size_t{1} << 20);
+}
+
+// The mutate patch is diffed against the request as parsed, except when the
+// object repeats a key: its value then holds the last of the twins (Go's
+// encoding/json), and the patch must turn that reading into the result.
+TEST(Bounds, PatchOfAnObjectWithRepeatedKeysAppliesToItsReading) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: labels, annotations: {pod-policies.kyverno.io/autogen-controllers: none}}
+spec:
+  rules:
+  - name: add
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      patchStrategicMerge:
+        metadata:
+          labels:
+            team: payments
+            +(app): default
+)");
+  ASSERT_TRUE(prog);
+  for (const char* object : {
+           R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"default","labels":{"app":"a","team":"x","app":"b"}},"spec":{"containers":[{"name":"c","image":"nginx:1"}]}})",
+           R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"default","labels":{"app":"a","team":"x"}},"spec":{"containers":[{"name":"c","image":"nginx:1"}]}})"}) {
+    const std::string body =
+        R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-1","kind":{"group":"","version":"v1","kind":"Pod"},"operation":"CREATE","namespace":"default","name":"web","object":)" +
+        std::string(object) + "}}";
+    answer a = run(*prog, admission::webhook::mutate, body);
+    ASSERT_TRUE(a.outcome.allowed) << a.text;
+    ASSERT_TRUE(a.response.find("patch") != nullptr) << a.text;
+    auto bytes = coco::base64_decode_strict(a.response["patch"].as_string());
+    ASSERT_TRUE(bytes.ok());
+    auto ops_doc = json::parse(*bytes);
+    ASSERT_TRUE(ops_doc.ok()) << *bytes;
+    auto ops = json_patch::parse(*ops_doc);
+    ASSERT_TRUE(ops.ok()) << *bytes;
+    auto reading = json::parse(object);
+    ASSERT_TRUE(reading.ok());
+    auto patched = json_patch::apply(*reading, *ops);
+    ASSERT_TRUE(patched.ok()) << *bytes;
+    const bool repeats = std::string_view(object).find(R"("app":"b")") != std::string_view::npos;
+    EXPECT_EQ(json::serialize((*patched)["metadata"]["labels"]),
+              repeats ? R"({"app":"b","team":"payments"})" : R"({"app":"a","team":"payments"})")
+        << object << "\n" << *bytes;
+  }
 }

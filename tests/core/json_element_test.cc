@@ -9,6 +9,7 @@
 #include <string>
 
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/json_patch.h"
 
 using namespace coco_admit;
 
@@ -94,7 +95,8 @@ TEST(ElementConversion, ReportsRepeatedKeysAtAnyDepth) {
   EXPECT_FALSE(repeated);
 }
 
-// Random documents without repeated keys, and random edits of their values.
+// Random documents without repeated keys, and random edits of their values
+// (also used for the patch diff against a parsed document below).
 struct generator {
   std::mt19937_64 rng;
   explicit generator(std::uint64_t seed) : rng(seed) {}
@@ -167,6 +169,51 @@ TEST(ElementEqual, AgreesWithConvertingOnRandomDocuments) {
   // Both answers were exercised, many times.
   EXPECT_GT(equal_pairs, 1'000);
   EXPECT_GT(unequal_pairs, 1'000);
+}
+
+// diff_serialized against the parsed request (what admission does) must give
+// the bytes of the diff against its converted copy.
+TEST(ElementDiff, SameBytesAsDiffingTheConvertedDocument) {
+  generator g(4242);
+  int with_ops = 0;
+  for (int round = 0; round < 20'000; ++round) {
+    const std::string text = g.document(5);
+    parsed doc(text);
+    auto before = json::from_element(doc.root);
+    ASSERT_TRUE(before.ok()) << text;
+    value after = *before;
+    for (int e = g.pick(4); e >= 0; --e) g.edit(after);
+    if (after.is_array() && g.pick(4) == 0) after.as_array().push_back(value("tail"));
+    std::string want, got;
+    const std::size_t want_ops = json_patch::diff_serialized(*before, after, want);
+    const std::size_t got_ops = json_patch::diff_serialized(doc.root, after, got);
+    ASSERT_EQ(got, want) << text << " -> " << json::serialize(after);
+    ASSERT_EQ(got_ops, want_ops);
+    with_ops += want_ops > 0;
+  }
+  EXPECT_GT(with_ops, 5'000);
+}
+
+TEST(ElementDiff, LargeObjectsAndArrays) {
+  std::string text = R"({"m":{)";
+  for (int i = 0; i < 100; ++i) text += (i ? "," : "") + ("\"k" + std::to_string(i) + "\":" + std::to_string(i));
+  text += R"(},"a":[)";
+  for (int i = 0; i < 100; ++i) text += (i ? "," : "") + std::to_string(i);
+  text += "]}";
+  parsed doc(text);
+  value after = must_parse(text);
+  value& m = after["m"];
+  m.erase("k7");
+  m.set("new/key~", value(true));
+  std::swap(m.as_object()[0], m.as_object()[50]);
+  after["a"].as_array().resize(60);
+  after["a"].as_array()[3] = value("x");
+  std::string want, got;
+  json_patch::diff_serialized(must_parse(text), after, want);
+  json_patch::diff_serialized(doc.root, after, got);
+  EXPECT_EQ(got, want);
+  EXPECT_NE(got.find(R"("path":"/m/new~1key~0")"), std::string::npos) << got;
+  EXPECT_NE(got.find(R"({"op":"remove","path":"/a/99"})"), std::string::npos) << got;
 }
 
 }  // namespace

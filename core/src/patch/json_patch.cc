@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <unordered_set>
+
+#include <simdjson.h>
 
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/member_index.h"
@@ -638,7 +641,116 @@ struct text_sink {
   void replace(pointer_path& path, const value& v) { push("replace", path, &v); }
 };
 
+// The same walk as diff_any with `a` read in the parsed document. `a` repeats no key (the caller's
+// precondition), so diff_any would never take its repeated-key path, and json::equal is value::operator==.
+class element_keys {
+ public:
+  explicit element_keys(simdjson::dom::object o) : o_(o) {
+    if (o.size() > member_index::linear_limit) {
+      hashed_.reserve(o.size());
+      for (auto f = o.begin(); f != o.end(); ++f) hashed_.insert(f.key());
+    }
+  }
+  bool contains(std::string_view key) const {
+    if (!hashed_.empty()) return hashed_.count(key) != 0;
+    for (auto f = o_.begin(); f != o_.end(); ++f) {
+      if (f.key() == key) return true;
+    }
+    return false;
+  }
+
+ private:
+  simdjson::dom::object o_;
+  std::unordered_set<std::string_view> hashed_;
+};
+
+template <class Sink>
+void descend_element(const simdjson::dom::element& a, const value& b, pointer_path& path, Sink& out, int depth) {
+  using t = simdjson::dom::element_type;
+  if (depth > max_diff_depth) {
+    out.replace(path, b);
+    return;
+  }
+  const std::size_t len = path.size();
+  if (a.type() == t::OBJECT && b.is_object()) {
+    const value::object_t& bo = b.as_object();
+    const simdjson::dom::object ao = a.get_object().value_unsafe();
+    std::size_t i = 0, paired = 0;  // ao's i-th member and bo[i] share their key for every i < paired
+    bool positional = true;
+    std::optional<member_index> in_b;
+    for (auto f = ao.begin(); f != ao.end(); ++f, ++i) {
+      const std::string_view key = f.key();
+      const value* other = nullptr;
+      if (positional && i < bo.size() && bo[i].key == key) {
+        other = &bo[i].val;
+        ++paired;
+      } else {
+        positional = false;
+        if (!in_b) in_b.emplace(&b);
+        other = in_b->find(key);
+      }
+      if (other != nullptr && json::equal(f.value(), *other)) continue;
+      path.push(key);
+      if (other == nullptr) out.remove(path);
+      else descend_element(f.value(), *other, path, out, depth + 1);
+      path.resize(len);
+    }
+    if (paired == bo.size()) return;
+    const element_keys in_a(ao);
+    for (std::size_t k = paired; k < bo.size(); ++k) {
+      if (in_a.contains(bo[k].key)) continue;
+      path.push(bo[k].key);
+      out.add(path, bo[k].val);
+      path.resize(len);
+    }
+    return;
+  }
+  if (a.type() == t::ARRAY && b.is_array()) {
+    const value::array_t& y = b.as_array();
+    const simdjson::dom::array x = a.get_array().value_unsafe();
+    // Counted, not size(): simdjson saturates that at 2^24 - 1.
+    std::size_t x_size = 0;
+    for (auto it = x.begin(); it != x.end(); ++it) ++x_size;
+    const std::size_t n = std::min(x_size, y.size());
+    for (std::size_t i = x_size; i > n; --i) {
+      path.push(i - 1);
+      out.remove(path);
+      path.resize(len);
+    }
+    std::size_t i = 0;
+    for (auto it = x.begin(); i < n; ++it, ++i) {
+      const simdjson::dom::element e = *it;
+      if (json::equal(e, y[i])) continue;
+      path.push(i);
+      descend_element(e, y[i], path, out, depth + 1);
+      path.resize(len);
+    }
+    for (i = n; i < y.size(); ++i) {
+      path.push(i);
+      out.add(path, y[i]);
+      path.resize(len);
+    }
+    return;
+  }
+  out.replace(path, b);
+}
+
 }  // namespace
+
+std::size_t diff_serialized(const simdjson::dom::element& before, const value& after, std::string& out) {
+  const std::size_t start = out.size();
+  out.reserve(start + 1024);  // most patches, in one allocation
+  out.push_back('[');
+  text_sink sink{out};
+  pointer_path path;
+  if (!json::equal(before, after)) descend_element(before, after, path, sink, 0);
+  if (sink.count == 0) {
+    out.resize(start);
+    return 0;
+  }
+  out.push_back(']');
+  return sink.count;
+}
 
 std::vector<operation> diff(const value& before, const value& after) {
   std::vector<operation> out;

@@ -19,6 +19,10 @@
 #include "coco-admit/core/result.h"
 #include "coco-admit/core/value.h"
 
+namespace simdjson::dom {
+class element;
+}  // namespace simdjson::dom
+
 namespace coco_admit::json_patch {
 
 struct operation {
@@ -87,6 +91,10 @@ std::vector<operation> diff(const value& before, const value& after, const chang
 std::size_t diff_serialized(const value& before, const value& after, std::string& out);
 /// The same with diff(before, after, changed).
 std::size_t diff_serialized(const value& before, const value& after, const change_set& changed, std::string& out);
+/// diff_serialized(json::from_element(before), after, out) without converting `before`: admission diffs the
+/// mutated object against the request as parsed instead of keeping a copy of it. `before` must repeat no key
+/// (json::from_element reports it), so that its conversion is the plain reading this walk makes of it.
+std::size_t diff_serialized(const simdjson::dom::element& before, const value& after, std::string& out);
 
 /// Compact JSON array of ops (`op`, `path`, then `from` or `value`).
 std::string serialize(const std::vector<operation>& ops);
