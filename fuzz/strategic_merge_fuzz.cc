@@ -1,8 +1,7 @@
 // Fuzzes anchor preprocessing and kyaml-style merge: input is resource JSON "\n~~\n" overlay JSON.
 // Invariants: no crash or hang, bounded errors, merging is deterministic (same input, same bytes), and
 // merge_in_place agrees with merge(): the merged bytes when it reports a change, which it does exactly when
-// the merged tree differs under value::operator==, the resource untouched otherwise and on error; and the
-// overload carrying `clean` agrees with merge_in_place along two merges in a row.
+// the merged tree differs under value::operator==, the resource untouched otherwise and on error.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -32,20 +31,6 @@ void check_in_place(const coco_admit::value& resource, const coco_admit::value& 
   }
   if (*changed != (*merged != resource)) std::abort();
   if (json::serialize(in_place) != json::serialize(*changed ? *merged : resource)) std::abort();
-
-  // The overload that carries `clean` from merge to merge gives the same results: twice in a row, the second
-  // time vouching for the resource when the first found it clean.
-  value tracked = resource;
-  bool clean = false;
-  for (int round = 0; round < 2; ++round) {
-    value plain = round == 0 ? resource : in_place;
-    auto want = strategic_merge::merge_in_place(plain, overlay);
-    auto got = strategic_merge::merge_in_place(tracked, overlay, clean);
-    if (want.ok() != got.ok() || (want.ok() && *want != *got)) std::abort();
-    if (!want.ok()) return;
-    if (json::serialize(plain) != json::serialize(tracked)) std::abort();
-    if (round == 0) in_place = plain;
-  }
 }
 
 }  // namespace

@@ -1,8 +1,7 @@
 // json_patch::diff and diff_serialized against the straightforward algorithm they replaced (compare, then descend
 // into what differs, members looked up by key), on random documents that include what the single-walk diff treats
 // specially: objects repeating a key, NaN (unequal to itself), 1 vs 1.0, objects past member_index's hashing
-// threshold, reordered members and deep nesting. diff with a change_set is checked against the same reference on
-// documents edited where the set says.
+// threshold, reordered members and deep nesting.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -131,73 +130,6 @@ struct gen {
     v = doc(depth);
   }
 };
-
-bool has_nan(const value& v) {
-  if (v.is_double()) return std::isnan(v.as_double());
-  if (v.is_array()) {
-    for (const value& e : v.as_array()) {
-      if (has_nan(e)) return true;
-    }
-  }
-  if (v.is_object()) {
-    for (const member& m : v.as_object()) {
-      if (has_nan(m.val)) return true;
-    }
-  }
-  return false;
-}
-
-// gen::edit that records where it wrote in `cs` (the change_set of `v`; nullptr when an enclosing one is whole).
-void edit_marked(gen& g, value& v, int depth, jp::change_set* cs) {
-  auto mark = [&](const std::string& key) {
-    if (cs != nullptr) cs->member(key).mark_all();
-  };
-  if (v.is_object() && v.size() > 0) {
-    auto& mem = v.as_object();
-    const std::size_t j = g.rng() % mem.size();
-    switch (g.rng() % 6) {
-      case 0: mark(mem[j].key); mem[j].val = g.doc(depth + 1); break;
-      case 1: mark(mem[j].key); mem.erase(mem.begin() + static_cast<long>(j)); break;
-      case 2: {
-        std::string k = g.key();
-        mark(k);
-        mem.push_back(member{std::move(k), g.doc(depth + 1)});
-        break;
-      }
-      case 3: mark(mem[0].key); mark(mem[j].key); std::swap(mem[0], mem[j]); break;
-      default: edit_marked(g, mem[j].val, depth + 1, cs != nullptr ? &cs->member(mem[j].key) : nullptr);
-    }
-    return;
-  }
-  if (cs != nullptr) cs->mark_all();
-  g.edit(v, depth);
-}
-
-TEST(JsonPatchDiff, ChangeSetDiffMatchesTheReference) {
-  for (bool dups : {false, true}) {
-    gen g{std::mt19937(dups ? 17 : 13), dups};
-    int nonempty = 0, partial = 0;
-    for (int i = 0; i < 6000; ++i) {
-      const value before = g.doc(0);
-      if (has_nan(before)) continue;  // untouched NaN: diff() replaces it, the change_set diff does not look
-      value after = before;
-      jp::change_set changed;
-      if (g.rng() % 10 != 0) {
-        for (int e = static_cast<int>(g.rng() % 3); e >= 0; --e) edit_marked(g, after, 0, &changed);
-      }
-      const auto want = jp::serialize(ref_diff(before, after));
-      ASSERT_EQ(jp::serialize(jp::diff(before, after, changed)), want)
-          << json::serialize(before) << " -> " << json::serialize(after);
-      std::string text = "x";
-      const std::size_t n = jp::diff_serialized(before, after, changed, text);
-      ASSERT_EQ(text, n == 0 ? std::string("x") : "x" + want);
-      nonempty += want == "[]" ? 0 : 1;
-      partial += !changed.all && !changed.empty() ? 1 : 0;
-    }
-    EXPECT_GT(nonempty, 2000) << dups;
-    EXPECT_GT(partial, 500) << dups;
-  }
-}
 
 TEST(JsonPatchDiff, MatchesTheReferenceOnRandomDocuments) {
   for (bool dups : {false, true}) {

@@ -547,58 +547,6 @@ void diff_any(const value& a, const value& b, pointer_path& path, Sink& out, int
   }
 }
 
-// diff_into for a pair that may differ only where `cs` says. `b_first`: how the caller would have compared the
-// pair before descending (members compare after's member with before's, the root before with after), which
-// matters only when `a` repeats a key: operator== is not symmetric then, and the pair is diffed in full.
-template <class Sink>
-void diff_changed(const value& a, const value& b, const change_set& cs, pointer_path& path, Sink& out, int depth,
-                  bool b_first) {
-  const auto full = [&] {
-    if (!(b_first ? b == a : a == b)) descend(a, b, path, out, depth);
-  };
-  if (cs.all || depth > max_diff_depth || !a.is_object() || !b.is_object()) {
-    full();
-    return;
-  }
-  const auto& ao = a.as_object();
-  const auto& bo = b.as_object();
-  std::uint64_t seen = 0;
-  for (std::size_t i = 0; i < ao.size(); ++i) {
-    const std::uint64_t bit = key_bit(ao[i].key);
-    if ((seen & bit) != 0) {
-      for (std::size_t j = 0; j < i; ++j) {
-        if (ao[j].key == ao[i].key) {
-          full();
-          return;
-        }
-      }
-    }
-    seen |= bit;
-  }
-  const std::size_t len = path.size();
-  const member_index in_b(&b);
-  for (const member& m : ao) {
-    const change_set* sub = cs.find(m.key);
-    if (sub == nullptr) continue;  // unchanged, so equal
-    const value* other = in_b.find(m.key);
-    if (other != nullptr && sub->all && *other == m.val) continue;
-    path.push(m.key);
-    if (other == nullptr) out.remove(path);
-    else if (sub->all) descend(m.val, *other, path, out, depth + 1);
-    else diff_changed(m.val, *other, *sub, path, out, depth + 1, true);
-    path.resize(len);
-  }
-  std::optional<member_index> in_a;
-  for (const member& m : bo) {
-    if (cs.find(m.key) == nullptr) continue;  // an unmarked member of `b` is one of `a`
-    if (!in_a) in_a.emplace(&a);
-    if (in_a->find(m.key) != nullptr) continue;
-    path.push(m.key);
-    out.add(path, m.val);
-    path.resize(len);
-  }
-}
-
 struct ops_sink {
   std::vector<operation>& ops;
   std::size_t mark() const { return ops.size(); }
@@ -759,47 +707,6 @@ std::vector<operation> diff(const value& before, const value& after) {
   pointer_path path;
   descend(before, after, path, sink, 0);
   return out;
-}
-
-change_set& change_set::member(std::string_view key) {
-  for (entry& e : members) {
-    if (e.key == key) return e.sub;
-  }
-  if (members.empty()) members.reserve(4);  // a merge marks a few members per map
-  members.push_back(entry{std::string(key), change_set{}});
-  return members.back().sub;
-}
-
-const change_set* change_set::find(std::string_view key) const {
-  for (const entry& e : members) {
-    if (e.key == key) return &e.sub;
-  }
-  return nullptr;
-}
-
-std::vector<operation> diff(const value& before, const value& after, const change_set& changed) {
-  std::vector<operation> out;
-  if (changed.empty()) return out;
-  ops_sink sink{out};
-  pointer_path path;
-  diff_changed(before, after, changed, path, sink, 0, false);
-  return out;
-}
-
-std::size_t diff_serialized(const value& before, const value& after, const change_set& changed, std::string& out) {
-  if (changed.empty()) return 0;
-  const std::size_t start = out.size();
-  out.reserve(start + 1024);  // most patches, in one allocation
-  out.push_back('[');
-  text_sink sink{out};
-  pointer_path path;
-  diff_changed(before, after, changed, path, sink, 0, false);
-  if (sink.count == 0) {
-    out.resize(start);
-    return 0;
-  }
-  out.push_back(']');
-  return sink.count;
 }
 
 std::size_t diff_serialized(const value& before, const value& after, std::string& out) {

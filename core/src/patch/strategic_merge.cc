@@ -29,7 +29,6 @@
 #include <vector>
 
 #include "coco-admit/core/json.h"
-#include "coco-admit/core/json_patch.h"
 #include "coco-admit/core/member_index.h"
 
 namespace coco_admit::strategic_merge {
@@ -264,21 +263,20 @@ bool contains_null(const value& v, bool& nan) {
   return is_null;
 }
 
-// Full walk of a node the result keeps or copies whole: notes a NaN (merger::nan) and a null (merger::dirty).
-void scan(const value& v, bool& nan, bool& has_null) {
+// Full walk of a node the result keeps or copies whole: notes a NaN (merger::nan).
+void scan(const value& v, bool& nan) {
   switch (v.type()) {
-    case value::kind::null: has_null = true; return;
     case value::kind::number: nan = nan || std::isnan(v.as_double()); return;
     case value::kind::array:
       for (const auto& e : v.as_array()) {
         if (nan) return;
-        scan(e, nan, has_null);
+        scan(e, nan);
       }
       return;
     case value::kind::object:
       for (const auto& m : v.as_object()) {
         if (nan) return;
-        scan(m.val, nan, has_null);
+        scan(m.val, nan);
       }
       return;
     default: return;
@@ -559,13 +557,11 @@ class merger {
   result<maybe> node(const value* dest, bool owned, const value* origin, const char* schema, const path_link* path,
                      int depth);
 
-  merger(bool trusted, std::pmr::memory_resource* mr) : trusted_(trusted), mr_(mr) {}
+  explicit merger(std::pmr::memory_resource* mr) : mr_(mr) {}
 
   // A NaN in the old resource or in the result makes `==` false, whatever else happened; the identity shortcut of
   // same() would miss that, so phase 1 notes every NaN it meets in kept resource nodes or copied overlay nodes.
   bool nan = false;
-  // A null the result keeps (inside a list kyaml does not walk, or copied from the overlay into one).
-  bool dirty = false;
 
  private:
   result<maybe> map(const value* dest, bool owned, const value* origin, const char* schema, const path_link* path,
@@ -578,15 +574,10 @@ class merger {
                      int depth);
 
   plan whole(const value* v, bool owned) {
-    if (!(owned && trusted_)) scan(*v, nan, dirty);
+    scan(*v, nan);
     return plan_of(v, owned);
   }
 
-  // Whether a resource node the overlay does not reach must be walked: only to drop the nulls it holds. Scanning
-  // for them touches the whole resource, unless the caller vouches for it (merge_in_place's `clean`).
-  bool holds_null(const value& v) { return !trusted_ && contains_null(v, nan); }
-
-  bool trusted_;
   std::pmr::memory_resource* mr_;
 };
 
@@ -670,7 +661,7 @@ result<maybe> merger::map(const value* dest, bool owned, const value* origin, co
     const value* o = in_other.find(name);
     // Fast path: a subtree the overlay does not touch merges to itself unless
     // it holds nulls (which the walk drops), so skip the schema walk.
-    if (o == nullptr && d != nullptr && !base_is_origin && !(base_owned ? holds_null(*d) : contains_null(*d, nan))) {
+    if (o == nullptr && d != nullptr && !base_is_origin && !contains_null(*d, nan)) {
       merged.emplace_back(name, plan_of(d, base_owned));
       continue;
     }
@@ -725,40 +716,11 @@ result<maybe> merger::map_fields(const value* base, const value* other, const fi
   std::array<std::byte, 16 * sizeof(todo)> buf;  // the fields an overlay names are few
   std::pmr::monotonic_buffer_resource arena(buf.data(), buf.size());
   std::pmr::vector<todo> todos(&arena);
-  if (trusted_ && mem.size() <= member_index::linear_limit) {
-    // No member holds a null: only those the overlay names are walked, so look those few up instead of every
-    // member in the overlay. Entries for existing members still go in member order.
-    if (other == nullptr) return maybe{std::move(out)};
-    std::array<std::size_t, 16> small;
-    std::pmr::vector<std::size_t> named(&arena);
-    std::size_t* at = small.data();
-    std::size_t n = 0;
-    if (other->size() > small.size()) {
-      named.resize(other->size());
-      at = named.data();
-    }
-    for (const member& om : other->as_object()) {
-      for (std::size_t i = 0; i < mem.size(); ++i) {
-        if (mem[i].key == om.key) {
-          at[n++] = i;
-          break;
-        }
-      }
-    }
-    std::sort(at, at + n);
-    n = static_cast<std::size_t>(std::unique(at, at + n) - at);
-    for (std::size_t k = 0; k < n; ++k) {
-      const member& m = mem[at[k]];
-      todos.push_back(todo{m.key, &m.val, in_other.find(m.key), out.members.size()});
-      out.members.push_back(entry{m.key, &m, plan(mr_)});
-    }
-  } else {
-    for (const member& m : mem) {
-      const value* o = in_other.find(m.key);
-      if (o == nullptr && !holds_null(m.val)) continue;
-      todos.push_back(todo{m.key, &m.val, o, out.members.size()});
-      out.members.push_back(entry{m.key, &m, plan(mr_)});
-    }
+  for (const member& m : mem) {
+    const value* o = in_other.find(m.key);
+    if (o == nullptr && !contains_null(m.val, nan)) continue;
+    todos.push_back(todo{m.key, &m.val, o, out.members.size()});
+    out.members.push_back(entry{m.key, &m, plan(mr_)});
   }
   if (other != nullptr) {
     const member_index in_base(base);
@@ -995,7 +957,7 @@ bool same(const plan& p, const value& b) {
 
 value& writable(const value* v) { return const_cast<value&>(*v); }
 
-void edit_map(plan& p, value& obj, json_patch::change_set* cs);
+void edit_map(plan& p, value& obj);
 
 value build(plan& p) {
   switch (p.kind) {
@@ -1005,7 +967,7 @@ value build(plan& p) {
     case plan::op::map: {
       if (p.src != nullptr) {
         value& obj = writable(p.src);
-        edit_map(p, obj, nullptr);  // moves elsewhere: the caller marks the new place
+        edit_map(p, obj);
         return std::move(obj);
       }
       value out = value::object();
@@ -1025,38 +987,25 @@ value build(plan& p) {
   return value();
 }
 
-// `cs` (nullptr: not tracked) is the change_set of `slot`, to mark where it changes.
-void apply(plan& p, value& slot, json_patch::change_set* cs) {
+void apply(plan& p, value& slot) {
   if (p.src == &slot && (p.kind == plan::op::keep || p.kind == plan::op::map)) {
-    if (p.kind == plan::op::map) edit_map(p, slot, cs);
+    if (p.kind == plan::op::map) edit_map(p, slot);
     return;
   }
-  if (cs != nullptr) cs->mark_all();
   value v = build(p);  // reads the old subtree at `slot`
   slot = std::move(v);
 }
 
 // Entries for existing members come in member order (see merger::map).
-void edit_map(plan& p, value& obj, json_patch::change_set* cs) {
-  if (cs != nullptr && cs->all) cs = nullptr;  // covered already
-  // A full plan may drop or reorder members: marked whole. A sparse one marks the members it touches.
-  if (cs != nullptr && !p.sparse) {
-    cs->mark_all();
-    cs = nullptr;
-  }
+void edit_map(plan& p, value& obj) {
   auto& mem = obj.as_object();
   std::size_t k = 0, w = 0;
   if (p.sparse) {
     std::vector<const member*> gone;  // in member order
     for (; k < p.members.size() && p.members[k].from != nullptr; ++k) {
       entry& e = p.members[k];
-      value& slot = const_cast<member*>(e.from)->val;
-      if (dropped(e.p)) {
-        gone.push_back(e.from);
-        if (cs != nullptr) cs->member(e.key).mark_all();
-      } else if (!(e.p.kind == plan::op::keep && e.p.src == &slot)) {
-        apply(e.p, slot, cs != nullptr ? &cs->member(e.key) : nullptr);
-      }
+      if (dropped(e.p)) gone.push_back(e.from);
+      else apply(e.p, const_cast<member*>(e.from)->val);
     }
     if (!gone.empty()) {
       std::size_t d = 0;
@@ -1074,7 +1023,7 @@ void edit_map(plan& p, value& obj, json_patch::change_set* cs) {
     // Full: members without an entry are dropped.
     for (std::size_t i = 0; i < mem.size(); ++i) {
       if (k == p.members.size() || p.members[k].from != &mem[i]) continue;
-      apply(p.members[k].p, mem[i].val, nullptr);
+      apply(p.members[k].p, mem[i].val);
       ++k;
       if (w != i) mem[w] = std::move(mem[i]);
       ++w;
@@ -1082,53 +1031,32 @@ void edit_map(plan& p, value& obj, json_patch::change_set* cs) {
     mem.erase(mem.begin() + static_cast<std::ptrdiff_t>(w), mem.end());
   }
   mem.reserve(mem.size() + (p.members.size() - k));
-  for (; k < p.members.size(); ++k) {
-    if (cs != nullptr) cs->member(p.members[k].key).mark_all();
-    mem.push_back(member{std::string(p.members[k].key), build(p.members[k].p)});
-  }
+  for (; k < p.members.size(); ++k) mem.push_back(member{std::string(p.members[k].key), build(p.members[k].p)});
 }
 
 // `materialize`: carry the plan out even when the result equals the resource (merge() returns the merged tree
 // as kyaml writes it, e.g. 1.0 where the resource had 1); the change test is then skipped and reports true.
-// `clean`: in, the caller vouches that the resource holds no null and no NaN; out, whether the result holds none.
-result<bool> merge_into(value& resource, const value& overlay, bool materialize, bool& clean,
-                        json_patch::change_set* changed_paths) {
+result<bool> merge_into(value& resource, const value& overlay, bool materialize) {
   // Plans of a small overlay fit on the stack; larger merges spill to the heap, all released at return.
   std::array<std::byte, 4096> buf;
   std::pmr::monotonic_buffer_resource arena(buf.data(), buf.size());
-  merger m(clean, &arena);
+  merger m(&arena);
   auto r = m.node(&resource, true, &overlay, nullptr, nullptr, 0);
   if (!r.ok()) return std::move(r).err();
   if (!r->has_value() || yields_null(**r)) return error::invalid("the patch deletes the whole resource");
   plan& p = **r;
   const bool changed = materialize || m.nan || !same(p, resource);
-  if (changed) apply(p, resource, changed_paths);
-  // Every node of the result was either scanned (whole(), holds_null()), vouched for, or walked down to its
-  // leaves, where nulls are dropped: so the result is clean unless a scan met a NaN or a kept null. (Unchanged,
-  // the resource equals that result.)
-  clean = !m.nan && !m.dirty;
+  if (changed) apply(p, resource);
   return changed;
 }
 
 }  // namespace
 
-result<bool> merge_in_place(value& resource, const value& overlay) {
-  bool clean = false;
-  return merge_into(resource, overlay, false, clean, nullptr);
-}
-
-result<bool> merge_in_place(value& resource, const value& overlay, bool& clean) {
-  return merge_into(resource, overlay, false, clean, nullptr);
-}
-
-result<bool> merge_in_place(value& resource, const value& overlay, bool& clean, json_patch::change_set& changed) {
-  return merge_into(resource, overlay, false, clean, &changed);
-}
+result<bool> merge_in_place(value& resource, const value& overlay) { return merge_into(resource, overlay, false); }
 
 result<value> merge(const value& resource, const value& overlay) {
   value out = resource;
-  bool clean = false;
-  auto r = merge_into(out, overlay, true, clean, nullptr);
+  auto r = merge_into(out, overlay, true);
   if (!r.ok()) return std::move(r).err();
   return out;
 }

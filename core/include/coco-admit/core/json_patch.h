@@ -13,7 +13,6 @@
 #pragma once
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "coco-admit/core/result.h"
@@ -31,34 +30,6 @@ struct operation {
   std::string from;  ///< move/copy source pointer
   value val;         ///< add/replace/test value
   bool has_value = false;
-};
-
-/// Where a document may differ from an earlier copy of itself, for diff() to compare only there: a tree of
-/// member names from the root. `all` covers the whole subtree; otherwise only the listed members may differ (each
-/// as its own entry says) and every other member is taken as unchanged. Writers mark conservatively: a member
-/// marked `all` that turns out equal costs a comparison, an unmarked change is a missing patch op. Arrays are only
-/// ever marked whole.
-///
-///   json_patch::change_set changed;           // nothing changed yet
-///   changed.member("metadata").member("labels").mark_all();
-///   auto ops = json_patch::diff(original, now, changed);
-struct change_set {
-  struct entry;
-  bool all = false;
-  std::vector<entry> members;  ///< ignored when `all`
-
-  /// The entry of member `key`, added if missing.
-  change_set& member(std::string_view key);
-  const change_set* find(std::string_view key) const;
-  void mark_all() {
-    all = true;
-    members.clear();
-  }
-  bool empty() const { return !all && members.empty(); }
-};
-struct change_set::entry {
-  std::string key;
-  change_set sub;
 };
 
 /// Upper bound on the number of ops in one patch and on pointer depth (bounded work on hostile input).
@@ -81,16 +52,9 @@ status apply_in_place(value& doc, const std::vector<operation>& ops, bool* chang
 /// arrays are compared by index (like CreatePatch: removes from the tail, then per-index diffs, then adds).
 std::vector<operation> diff(const value& before, const value& after);
 
-/// diff(before, after) for an `after` that differs from `before` only where `changed` says (`before` a copy of
-/// the document, and every edit since recorded in `changed`): the same ops, without comparing the rest. A NaN
-/// outside `changed` would be the one difference (diff() replaces it, as NaN != NaN); JSON input holds none.
-std::vector<operation> diff(const value& before, const value& after, const change_set& changed);
-
 /// serialize(diff(before, after)) appended to `out`, without building the ops (no copies of the values they
 /// carry); returns the number of ops. Nothing is appended when there are none.
 std::size_t diff_serialized(const value& before, const value& after, std::string& out);
-/// The same with diff(before, after, changed).
-std::size_t diff_serialized(const value& before, const value& after, const change_set& changed, std::string& out);
 /// diff_serialized(json::from_element(before), after, out) without converting `before`: admission diffs the
 /// mutated object against the request as parsed instead of keeping a copy of it. `before` must repeat no key
 /// (json::from_element reports it), so that its conversion is the plain reading this walk makes of it.

@@ -18,7 +18,6 @@
 #include <string>
 #include <string_view>
 
-#include "coco-admit/core/json_patch.h"
 #include "coco-admit/core/result.h"
 #include "coco-admit/core/value.h"
 
@@ -61,23 +60,6 @@ result<value> merge(const value& resource, const value& overlay);
 /// 1 == 1.0); when it did not, the resource is left byte for byte as it was, not replaced by an equal tree.
 /// On error the resource is unchanged. `overlay` must not be (part of) `resource`.
 result<bool> merge_in_place(value& resource, const value& overlay);
-
-/// merge_in_place for a caller that keeps track of whether its resource is clean: holds no null and no NaN
-/// anywhere (nulls are what a merge strips from every map it walks, NaN what makes a tree unequal to itself). On
-/// entry `clean` true vouches for the resource, which spares the merge a scan of every member the overlay does not
-/// name (most of the resource); false means unknown, and the merge scans as merge_in_place does. On success
-/// `clean` says whether the resource is clean now (on error it is unchanged, as the resource is). Results are
-/// those of merge_in_place either way, provided `clean` was true only for a clean resource: a caller that edits
-/// the resource by other means (a JSON patch, a restore) sets it back to false.
-///
-///   bool clean = false;                       // per resource; the first merge learns it
-///   auto changed = strategic_merge::merge_in_place(pod, overlay, clean);
-result<bool> merge_in_place(value& resource, const value& overlay, bool& clean);
-
-/// The same, also marking in `changed` where the resource changed (nothing when it did not), for
-/// json_patch::diff(original, resource, changed) to compare only there. Existing members the merge edits are
-/// marked one by one, members it adds or drops and lists it rebuilds as a whole.
-result<bool> merge_in_place(value& resource, const value& overlay, bool& clean, json_patch::change_set& changed);
 
 /// Merge key of the list at `field` inside objects of OpenAPI type `type_name` (e.g. "io.k8s.api.core.v1.PodSpec",
 /// "containers" -> "name"), "" for a merged set of scalars (finalizers), nullptr when the list is replaced
