@@ -17,16 +17,12 @@
 #include "coco-admit/core/coco/initdata.h"
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/json_patch.h"
+#include "policy_helpers.h"
 
 using namespace coco_admit;
+using coco_admit::testing::compile;
 
 namespace {
-
-std::shared_ptr<const program> compile(const std::string& yaml_text) {
-  auto out = compiler::compile_sources({{"bounds.yaml", yaml_text}});
-  EXPECT_TRUE(out.ok()) << out.error_text();
-  return out.prog;
-}
 
 // A validate ClusterPolicy (Enforce, failurePolicy Fail) with one rule whose
 // body is `validate_body` (YAML, indented for the `validate:` key).

@@ -9,22 +9,13 @@
 #include "coco-admit/core/engine.h"
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/yaml.h"
+#include "policy_helpers.h"
 
 using namespace coco_admit;
+using coco_admit::testing::compile;
+using coco_admit::testing::doc;
 
 namespace {
-
-std::shared_ptr<const program> compile(const std::string& yaml_text) {
-  auto out = compiler::compile_sources({{"test.yaml", yaml_text}});
-  EXPECT_TRUE(out.ok()) << out.error_text();
-  return out.prog;
-}
-
-value doc(const std::string& yaml_text) {
-  auto d = yaml::parse_one(yaml_text);
-  EXPECT_TRUE(d.ok()) << (d.ok() ? "" : d.err().message);
-  return d.ok() ? d->root : value();
-}
 
 const char* pod = R"(
 apiVersion: v1
@@ -56,7 +47,7 @@ struct foreach_case {
   std::string want_message;
 };
 
-class ValidateForeach : public testing::TestWithParam<foreach_case> {};
+class ValidateForeach : public ::testing::TestWithParam<foreach_case> {};
 
 TEST_P(ValidateForeach, Answers) {
   const foreach_case& c = GetParam();
@@ -77,7 +68,7 @@ TEST_P(ValidateForeach, Answers) {
 
 INSTANTIATE_TEST_SUITE_P(
     Engine, ValidateForeach,
-    testing::Values(
+    ::testing::Values(
         // The pattern is matched against the element after substituting it
         // loaded three context entries (the context grew under the element).
         foreach_case{"pattern-after-context-growth", R"(    validate:

@@ -10,22 +10,13 @@
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/json_patch.h"
 #include "coco-admit/core/yaml.h"
+#include "policy_helpers.h"
 
 using namespace coco_admit;
+using coco_admit::testing::compile;
+using coco_admit::testing::doc;
 
 namespace {
-
-std::shared_ptr<const program> compile(const std::string& yaml_text) {
-  auto out = compiler::compile_sources({{"test.yaml", yaml_text}});
-  EXPECT_TRUE(out.ok()) << out.error_text();
-  return out.prog;
-}
-
-value doc(const std::string& yaml_text) {
-  auto d = yaml::parse_one(yaml_text);
-  EXPECT_TRUE(d.ok()) << (d.ok() ? "" : d.err().message);
-  return d.ok() ? d->root : value();
-}
 
 const rule_response* find_rule(const engine_response& r, const std::string& name) {
   for (const auto& p : r.policies) {
