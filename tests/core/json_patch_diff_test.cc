@@ -11,56 +11,14 @@
 
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/json_patch.h"
+#include "reference_diff.h"
 
 namespace coco_admit {
 namespace {
 
 namespace jp = json_patch;
 
-void ref_into(const value& a, const value& b, const std::string& path, std::vector<jp::operation>& out, int depth) {
-  if (depth > 256) {
-    out.push_back(jp::operation{"replace", path, {}, b, true});
-    return;
-  }
-  if (a.is_object() && b.is_object()) {
-    for (const member& m : a.as_object()) {
-      const value* other = b.find(m.key);
-      if (other != nullptr && *other == m.val) continue;
-      const std::string child = path + "/" + json::escape_pointer_token(m.key);
-      if (other == nullptr) out.push_back(jp::operation{"remove", child, {}, {}, false});
-      else ref_into(m.val, *other, child, out, depth + 1);
-    }
-    for (const member& m : b.as_object()) {
-      if (a.find(m.key) == nullptr) {
-        out.push_back(jp::operation{"add", path + "/" + json::escape_pointer_token(m.key), {}, m.val, true});
-      }
-    }
-    return;
-  }
-  if (a.is_array() && b.is_array()) {
-    const auto& x = a.as_array();
-    const auto& y = b.as_array();
-    const std::size_t n = std::min(x.size(), y.size());
-    for (std::size_t i = x.size(); i > n; --i) {
-      out.push_back(jp::operation{"remove", path + "/" + std::to_string(i - 1), {}, {}, false});
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      if (x[i] == y[i]) continue;
-      ref_into(x[i], y[i], path + "/" + std::to_string(i), out, depth + 1);
-    }
-    for (std::size_t i = n; i < y.size(); ++i) {
-      out.push_back(jp::operation{"add", path + "/" + std::to_string(i), {}, y[i], true});
-    }
-    return;
-  }
-  out.push_back(jp::operation{"replace", path, {}, b, true});
-}
-
-std::vector<jp::operation> ref_diff(const value& a, const value& b) {
-  std::vector<jp::operation> out;
-  if (!(a == b)) ref_into(a, b, "", out, 0);
-  return out;
-}
+using testing::reference_diff;
 
 struct gen {
   std::mt19937 rng;
@@ -140,7 +98,7 @@ TEST(JsonPatchDiff, MatchesTheReferenceOnRandomDocuments) {
       value after = before;
       for (int e = static_cast<int>(g.rng() % 3); e >= 0; --e) g.edit(after, 0);
       if (g.rng() % 10 == 0) after = before;  // equal documents (unless NaN)
-      const auto want = jp::serialize(ref_diff(before, after));
+      const auto want = jp::serialize(reference_diff(before, after));
       const auto got = jp::diff(before, after);
       ASSERT_EQ(jp::serialize(got), want) << json::serialize(before) << " -> " << json::serialize(after);
       std::string text = "prefix";
@@ -188,7 +146,7 @@ TEST(JsonPatchDiff, EdgeCases) {
       {"unicode keys", obj({{"é", 1}, {"日本", 1}}), obj({{"é", 1}, {"日本", 2}})},
   };
   for (const diff_case& c : cases) {
-    const auto want = jp::serialize(ref_diff(c.before, c.after));
+    const auto want = jp::serialize(reference_diff(c.before, c.after));
     EXPECT_EQ(jp::serialize(jp::diff(c.before, c.after)), want) << c.name;
     std::string text;
     const std::size_t n = jp::diff_serialized(c.before, c.after, text);
@@ -209,7 +167,7 @@ TEST(JsonPatchDiff, DeeperThanTheLimitMatchesTheReference) {
     };
     const value before = deep(*json::parse(R"({"x":[1,2],"y":1})"));
     const value after = deep(*json::parse(leaf));
-    const auto want = jp::serialize(ref_diff(before, after));
+    const auto want = jp::serialize(reference_diff(before, after));
     EXPECT_EQ(jp::serialize(jp::diff(before, after)), want);
     std::string text;
     jp::diff_serialized(before, after, text);

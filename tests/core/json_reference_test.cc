@@ -14,6 +14,7 @@
 #include "coco-admit/core/coco/base64.h"
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/json_patch.h"
+#include "reference_diff.h"
 
 using namespace coco_admit;
 
@@ -292,44 +293,6 @@ TEST(JsonReference, Base64EncodeMatchesReferenceAndRoundTrips) {
 // --- json_patch::diff ------------------------------------------------------------------------------------
 
 namespace {
-void ref_diff(const value& a, const value& b, const std::string& path, std::vector<json_patch::operation>& out,
-              int depth) {
-  if (a == b) return;
-  if (depth > 256) {
-    out.push_back(json_patch::operation{"replace", path, {}, b, true});
-    return;
-  }
-  if (a.is_object() && b.is_object()) {
-    for (const member& m : a.as_object()) {
-      const value* other = b.find(m.key);
-      if (other != nullptr && *other == m.val) continue;
-      const std::string child = path + "/" + json::escape_pointer_token(m.key);
-      if (other == nullptr) out.push_back(json_patch::operation{"remove", child, {}, {}, false});
-      else ref_diff(m.val, *other, child, out, depth + 1);
-    }
-    for (const member& m : b.as_object()) {
-      if (a.find(m.key) == nullptr) {
-        out.push_back(json_patch::operation{"add", path + "/" + json::escape_pointer_token(m.key), {}, m.val, true});
-      }
-    }
-    return;
-  }
-  if (a.is_array() && b.is_array()) {
-    const auto& x = a.as_array();
-    const auto& y = b.as_array();
-    const std::size_t n = std::min(x.size(), y.size());
-    for (std::size_t i = x.size(); i > n; --i) {
-      out.push_back(json_patch::operation{"remove", path + "/" + std::to_string(i - 1), {}, {}, false});
-    }
-    for (std::size_t i = 0; i < n; ++i) ref_diff(x[i], y[i], path + "/" + std::to_string(i), out, depth + 1);
-    for (std::size_t i = n; i < y.size(); ++i) {
-      out.push_back(json_patch::operation{"add", path + "/" + std::to_string(i), {}, y[i], true});
-    }
-    return;
-  }
-  out.push_back(json_patch::operation{"replace", path, {}, b, true});
-}
-
 value random_doc(std::mt19937& rng, int depth) {
   static const char* keys[] = {"a", "b", "name", "a/b", "~", "~1/~0", "kubernetes.io/x", "", "-", "0"};
   switch (rng() % (depth > 3 ? 4 : 6)) {
@@ -359,8 +322,7 @@ TEST(JsonReference, DiffMatchesReference) {
     value after = rng() % 3 == 0 ? random_doc(rng, 0) : before;
     if (after.is_object() && after.size() > 0) after.as_object()[rng() % after.size()].val = random_doc(rng, 1);
     if (after.is_array() && after.size() > 0) after.as_array()[rng() % after.size()] = random_doc(rng, 1);
-    std::vector<json_patch::operation> want;
-    ref_diff(before, after, "", want, 0);
+    const auto want = coco_admit::testing::reference_diff(before, after);
     const auto got = json_patch::diff(before, after);
     ASSERT_EQ(json_patch::serialize(got), json_patch::serialize(want))
         << json::serialize(before) << " -> " << json::serialize(after);
@@ -382,8 +344,7 @@ TEST(JsonReference, DiffDeeperThanTheLimitReplacesTheSubtree) {
   };
   const value before = deep(*json::parse(R"({"x":[1,2],"y":1})"));
   const value after = deep(*json::parse(R"({"x":[3],"y":1})"));
-  std::vector<json_patch::operation> want;
-  ref_diff(before, after, "", want, 0);
+  const auto want = coco_admit::testing::reference_diff(before, after);
   const auto got = json_patch::diff(before, after);
   EXPECT_EQ(json_patch::serialize(got), json_patch::serialize(want));
   ASSERT_EQ(got.size(), 1u);
