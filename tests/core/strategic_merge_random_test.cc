@@ -161,6 +161,51 @@ TEST(StrategicMergeRandom, MergeInPlaceMatchesMergeAlongChains) {
   }
 }
 
+// resource_state::clean lets the merge skip the scans of untouched subtrees: on every resource the census finds
+// clean, it must not change the answer, the changed flag or the bytes. The engine's bookkeeping (a clean resource
+// merged with a clean overlay stays clean, so the next merge may skip the census) is checked on every step too.
+TEST(StrategicMergeRandom, ACleanResourceMergesTheSameWithoutItsScans) {
+  for (int odd : {4, 12, 1000}) {
+    gen g{std::mt19937(static_cast<unsigned>(odd) + 7), odd};
+    int clean_merges = 0, stayed_clean = 0;
+    for (int i = 0; i < 1500; ++i) {
+      value hinted = g.pod(false);
+      for (int step = 0; step < 4; ++step) {
+        const sm::census before = sm::take_census(hinted);
+        if (!before.clean) break;
+        const value overlay = g.pod(true);
+        value plain = hinted;
+        auto want = sm::merge_in_place(plain, overlay);
+        auto got = sm::merge_in_place(hinted, overlay, sm::resource_state::clean);
+        ++clean_merges;
+        ASSERT_EQ(got.ok(), want.ok()) << json::serialize(plain) << " + " << json::serialize(overlay);
+        if (!got.ok()) {
+          EXPECT_EQ(got.err().message, want.err().message);
+          break;
+        }
+        EXPECT_EQ(*got, *want);
+        ASSERT_EQ(json::serialize(hinted), json::serialize(plain));
+        if (sm::take_census(overlay).clean) {
+          EXPECT_TRUE(sm::take_census(hinted).clean) << json::serialize(overlay);
+          ++stayed_clean;
+        }
+      }
+    }
+    EXPECT_GT(clean_merges, 500) << odd;
+    EXPECT_GT(stayed_clean, 100) << odd;
+  }
+}
+
+TEST(StrategicMergeRandom, CensusCountsEveryNodeAndFindsNullsAndNan) {
+  const auto J = [](const char* text) { return *json::parse(text); };
+  EXPECT_EQ(sm::take_census(J(R"({"a":[1,{"b":"c"}],"d":true})")).nodes, 6u);
+  EXPECT_TRUE(sm::take_census(J(R"({"a":[1,{"b":"c"}],"d":true})")).clean);
+  EXPECT_FALSE(sm::take_census(J(R"({"a":[1,{"b":null}]})")).clean);
+  value nan = J(R"({"a":[1]})");
+  nan["a"].as_array()[0] = std::nan("");
+  EXPECT_FALSE(sm::take_census(nan).clean);
+}
+
 TEST(StrategicMergeRandom, NanReportsAChange) {
   const auto J = [](const char* text) { return *json::parse(text); };
   // A NaN anywhere: the merge reports a change as operator== would.

@@ -170,6 +170,25 @@ class evaluator {
   void note_original() {
     if (env_.keep_original && !original_) original_ = resource();
   }
+  /// The resource's census, taken when what is asked is not known.
+  std::size_t resource_nodes() {
+    if (!resource_nodes_) take_census();
+    return *resource_nodes_;
+  }
+  bool resource_clean() {
+    if (!resource_clean_) take_census();
+    return *resource_clean_;
+  }
+  void take_census() {
+    const strategic_merge::census c = strategic_merge::take_census(resource());
+    resource_nodes_ = c.nodes;
+    resource_clean_ = c.clean;
+  }
+  /// Every change of the resource goes through here (a merge through apply_psm, which knows better).
+  void resource_changed() {
+    resource_nodes_.reset();
+    resource_clean_.reset();
+  }
   result<bool> apply_psm(value overlay, std::string& skip_reason);
   result<bool> apply_json6902(const value& text);
   result<value> foreach_elements(const foreach_block& f);
@@ -244,24 +263,11 @@ class evaluator {
   variables::options lenient_opts_;
   /// The resource before the first patch, when the environment asks for it.
   std::optional<value> original_;
+  /// What is known of the resource as it is now (strategic_merge::census), so that a run of merges and foreach
+  /// budgets walks it once rather than once each. Dropped by every change other than a clean merge.
+  std::optional<std::size_t> resource_nodes_;
+  std::optional<bool> resource_clean_;
 };
-
-/// Nodes in `v` (every value, containers included), stopping once past `limit`.
-std::size_t count_nodes(const value& v, std::size_t limit) {
-  std::size_t n = 1;
-  if (v.is_array()) {
-    for (const value& e : v.as_array()) {
-      if (n > limit) break;
-      n += count_nodes(e, limit - n);
-    }
-  } else if (v.is_object()) {
-    for (const member& m : v.as_object()) {
-      if (n > limit) break;
-      n += count_nodes(m.val, limit - n);
-    }
-  }
-  return n;
-}
 
 void evaluator::build_context() {
   deleting_ = req_.operation == "DELETE";
@@ -516,7 +522,15 @@ result<bool> evaluator::apply_psm(value overlay, std::string& skip_reason) {
   // nothing leaves the resource as it was, so the backup is then just an early copy of the same state.
   note_original();
   if (in_foreach_rule_ && !foreach_backup_ && !foreach_single_merge_) foreach_backup_ = res;
-  return strategic_merge::merge_in_place(res, pre->overlay);
+  const bool clean = resource_clean();
+  auto changed = strategic_merge::merge_in_place(
+      res, pre->overlay, clean ? strategic_merge::resource_state::clean : strategic_merge::resource_state::unknown);
+  if (changed.ok() && *changed) {
+    resource_changed();
+    // A dirty resource may have lost its nulls in the merge: only a clean one is known to stay clean.
+    if (clean && strategic_merge::take_census(pre->overlay).clean) resource_clean_ = true;
+  }
+  return changed;
 }
 
 result<bool> evaluator::apply_json6902(const value& text) {
@@ -532,6 +546,7 @@ result<bool> evaluator::apply_json6902(const value& text) {
   if (!ops.ok()) return error::invalid("invalid patchesJson6902: " + ops.err().message);
   note_original();
   value& res = resource();
+  resource_changed();
   if (in_foreach_rule_) {
     // In place, so that a foreach of many small patches stays linear; the
     // rule's one copy restores the resource if a later element errors.
@@ -666,7 +681,7 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
       std::size_t applied = 0;
       for (const value& e : items.as_array()) applied += e.is_null() ? 0 : 1;
       const std::size_t left = env_.max_foreach_merge_work - std::min(merge_work_, env_.max_foreach_merge_work);
-      const std::size_t nodes = count_nodes(resource(), env_.max_foreach_merge_work);
+      const std::size_t nodes = resource_nodes();
       if (applied > 0 && (nodes > left || applied > left / nodes)) {
         budget_hit_ = true;
         const std::string size = nodes > env_.max_foreach_merge_work
@@ -757,7 +772,10 @@ rule_outcome evaluator::mutate_rule(const rule& r) {
     in_foreach_rule_ = false;
     foreach_single_merge_ = false;
     const bool failed = !out.ok() || out->status == rule_status::error || out->status == rule_status::fail;
-    if (failed && foreach_backup_) resource() = std::move(*foreach_backup_);
+    if (failed && foreach_backup_) {
+      resource() = std::move(*foreach_backup_);
+      resource_changed();
+    }
     foreach_backup_.reset();
     if (!out.ok()) return {rule_status::error, error_text(out.err())};
     return *out;
@@ -1069,6 +1087,7 @@ engine_response evaluator::run(rule_type type) {
                               [](const rule_response& rr) { return rr.status == rule_status::error; });
     if (failed && before && p.on_error == failure_policy::ignore) {
       resource() = std::move(*before);  // the webhook drops an Ignore policy's patches on error
+      resource_changed();
       pr.changed = false;
       k = reselect_after(rule_ref{pi, std::numeric_limits<std::uint32_t>::max()});
     }

@@ -612,6 +612,19 @@ class element_keys {
   std::unordered_set<std::string_view> hashed_;
 };
 
+// Whether descend_element must visit the pair. Two objects or two arrays are walked without comparing them first:
+// the walk emits nothing for equal ones, and a comparison before it made every changed subtree be read twice (once
+// per level above the change), which was half of the diff. Leaves, mismatched kinds and pairs past the depth limit
+// (where the walk would replace even equal subtrees) are compared.
+bool walk_or_differ(const simdjson::dom::element& a, const value& b, int depth) {
+  using t = simdjson::dom::element_type;
+  if (depth <= max_diff_depth) {
+    if (a.type() == t::OBJECT && b.is_object()) return true;
+    if (a.type() == t::ARRAY && b.is_array()) return true;
+  }
+  return !json::equal(a, b);
+}
+
 template <class Sink>
 void descend_element(const simdjson::dom::element& a, const value& b, pointer_path& path, Sink& out, int depth) {
   using t = simdjson::dom::element_type;
@@ -637,10 +650,15 @@ void descend_element(const simdjson::dom::element& a, const value& b, pointer_pa
         if (!in_b) in_b.emplace(&b);
         other = in_b->find(key);
       }
-      if (other != nullptr && json::equal(f.value(), *other)) continue;
+      if (other == nullptr) {
+        path.push(key);
+        out.remove(path);
+        path.resize(len);
+        continue;
+      }
+      if (!walk_or_differ(f.value(), *other, depth + 1)) continue;
       path.push(key);
-      if (other == nullptr) out.remove(path);
-      else descend_element(f.value(), *other, path, out, depth + 1);
+      descend_element(f.value(), *other, path, out, depth + 1);
       path.resize(len);
     }
     if (paired == bo.size()) return;
@@ -668,7 +686,7 @@ void descend_element(const simdjson::dom::element& a, const value& b, pointer_pa
     std::size_t i = 0;
     for (auto it = x.begin(); i < n; ++it, ++i) {
       const simdjson::dom::element e = *it;
-      if (json::equal(e, y[i])) continue;
+      if (!walk_or_differ(e, y[i], depth + 1)) continue;
       path.push(i);
       descend_element(e, y[i], path, out, depth + 1);
       path.resize(len);
@@ -691,7 +709,7 @@ std::size_t diff_serialized(const simdjson::dom::element& before, const value& a
   out.push_back('[');
   text_sink sink{out};
   pointer_path path;
-  if (!json::equal(before, after)) descend_element(before, after, path, sink, 0);
+  if (walk_or_differ(before, after, 0)) descend_element(before, after, path, sink, 0);
   if (sink.count == 0) {
     out.resize(start);
     return 0;

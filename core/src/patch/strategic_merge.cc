@@ -562,6 +562,8 @@ class merger {
   // A NaN in the old resource or in the result makes `==` false, whatever else happened; the identity shortcut of
   // same() would miss that, so phase 1 notes every NaN it meets in kept resource nodes or copied overlay nodes.
   bool nan = false;
+  // The caller's census found no null and no NaN in the resource (resource_state::clean): its nodes need no scan.
+  bool resource_clean = false;
 
  private:
   result<maybe> map(const value* dest, bool owned, const value* origin, const char* schema, const path_link* path,
@@ -574,7 +576,7 @@ class merger {
                      int depth);
 
   plan whole(const value* v, bool owned) {
-    scan(*v, nan);
+    if (!(owned && resource_clean)) scan(*v, nan);
     return plan_of(v, owned);
   }
 
@@ -661,7 +663,7 @@ result<maybe> merger::map(const value* dest, bool owned, const value* origin, co
     const value* o = in_other.find(name);
     // Fast path: a subtree the overlay does not touch merges to itself unless
     // it holds nulls (which the walk drops), so skip the schema walk.
-    if (o == nullptr && d != nullptr && !base_is_origin && !contains_null(*d, nan)) {
+    if (o == nullptr && d != nullptr && !base_is_origin && ((base_owned && resource_clean) || !contains_null(*d, nan))) {
       merged.emplace_back(name, plan_of(d, base_owned));
       continue;
     }
@@ -718,7 +720,7 @@ result<maybe> merger::map_fields(const value* base, const value* other, const fi
   std::pmr::vector<todo> todos(&arena);
   for (const member& m : mem) {
     const value* o = in_other.find(m.key);
-    if (o == nullptr && !contains_null(m.val, nan)) continue;
+    if (o == nullptr && (resource_clean || !contains_null(m.val, nan))) continue;
     todos.push_back(todo{m.key, &m.val, o, out.members.size()});
     out.members.push_back(entry{m.key, &m, plan(mr_)});
   }
@@ -1036,11 +1038,12 @@ void edit_map(plan& p, value& obj) {
 
 // `materialize`: carry the plan out even when the result equals the resource (merge() returns the merged tree
 // as kyaml writes it, e.g. 1.0 where the resource had 1); the change test is then skipped and reports true.
-result<bool> merge_into(value& resource, const value& overlay, bool materialize) {
+result<bool> merge_into(value& resource, const value& overlay, bool materialize, resource_state state) {
   // Plans of a small overlay fit on the stack; larger merges spill to the heap, all released at return.
   std::array<std::byte, 4096> buf;
   std::pmr::monotonic_buffer_resource arena(buf.data(), buf.size());
   merger m(&arena);
+  m.resource_clean = state == resource_state::clean;
   auto r = m.node(&resource, true, &overlay, nullptr, nullptr, 0);
   if (!r.ok()) return std::move(r).err();
   if (!r->has_value() || yields_null(**r)) return error::invalid("the patch deletes the whole resource");
@@ -1052,11 +1055,36 @@ result<bool> merge_into(value& resource, const value& overlay, bool materialize)
 
 }  // namespace
 
-result<bool> merge_in_place(value& resource, const value& overlay) { return merge_into(resource, overlay, false); }
+result<bool> merge_in_place(value& resource, const value& overlay, resource_state state) {
+  return merge_into(resource, overlay, false, state);
+}
+
+namespace {
+void count_into(const value& v, census& c) {
+  ++c.nodes;
+  switch (v.type()) {
+    case value::kind::null: c.clean = false; return;
+    case value::kind::number: c.clean = c.clean && !std::isnan(v.as_double()); return;
+    case value::kind::array:
+      for (const value& e : v.as_array()) count_into(e, c);
+      return;
+    case value::kind::object:
+      for (const member& m : v.as_object()) count_into(m.val, c);
+      return;
+    default: return;
+  }
+}
+}  // namespace
+
+census take_census(const value& v) {
+  census c;
+  count_into(v, c);
+  return c;
+}
 
 result<value> merge(const value& resource, const value& overlay) {
   value out = resource;
-  auto r = merge_into(out, overlay, true);
+  auto r = merge_into(out, overlay, true, resource_state::unknown);
   if (!r.ok()) return std::move(r).err();
   return out;
 }

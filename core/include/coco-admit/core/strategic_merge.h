@@ -55,11 +55,25 @@ result<preprocess_result> preprocess(const value& resource, value&& overlay, mat
 /// Existing keys keep their position; new keys are appended in sorted order (kyaml walks sorted field names).
 result<value> merge(const value& resource, const value& overlay);
 
+/// What a walk of a whole document finds that the merge cares about: its size (the work a merge into it
+/// implies) and whether it is clean, holding no null and no NaN anywhere.
+struct census {
+  std::size_t nodes = 0;  ///< every value, containers included
+  bool clean = true;
+};
+census take_census(const value& v);
+
+/// What the caller knows of the resource before a merge_in_place. A merge must walk every subtree the overlay
+/// leaves alone to find nulls (which it drops) and NaNs (which make the result unequal to itself); `clean`
+/// promises there are none (a census said so), and the merge then touches only the paths the overlay names.
+/// A clean resource merged with a clean overlay is clean again: the result holds only nodes of the two.
+enum class resource_state : unsigned char { unknown, clean };
+
 /// merge() into `resource` itself, without copying the parts the overlay leaves alone. Returns whether the
 /// resource changed, exactly `!(old == merged)` under value::operator== (which ignores member order and
 /// 1 == 1.0); when it did not, the resource is left byte for byte as it was, not replaced by an equal tree.
 /// On error the resource is unchanged. `overlay` must not be (part of) `resource`.
-result<bool> merge_in_place(value& resource, const value& overlay);
+result<bool> merge_in_place(value& resource, const value& overlay, resource_state state = resource_state::unknown);
 
 /// Merge key of the list at `field` inside objects of OpenAPI type `type_name` (e.g. "io.k8s.api.core.v1.PodSpec",
 /// "containers" -> "name"), "" for a merged set of scalars (finalizers), nullptr when the list is replaced
