@@ -206,6 +206,35 @@ TEST(StrategicMergeRandom, CensusCountsEveryNodeAndFindsNullsAndNan) {
   EXPECT_FALSE(sm::take_census(nan).clean);
 }
 
+// The foreach shape: one element of a long keyed list named per merge, the others (deep, clean) left alone.
+TEST(StrategicMergeRandom, OneElementOfALongListMergesTheSameInACleanResource) {
+  gen g{std::mt19937(99), 1000};
+  for (int i = 0; i < 300; ++i) {
+    value pod = g.pod(false);
+    value containers = value::array();
+    const int n = 1 + static_cast<int>(g.rng() % 40);
+    for (int c = 0; c < n; ++c) {
+      value e = g.map(2);
+      e.set("name", "c" + std::to_string(c));
+      containers.push_back(std::move(e));
+    }
+    pod["spec"]["containers"] = std::move(containers);
+    if (!sm::take_census(pod).clean) continue;
+    value overlay = value::object();
+    value target = value::object();
+    target.set("name", "c" + std::to_string(g.rng() % static_cast<unsigned>(n + 2)));  // sometimes a new one
+    target.set(g.word(), g.leaf());
+    overlay["spec"]["containers"].push_back(std::move(target));
+    value plain = pod;
+    auto want = sm::merge_in_place(plain, overlay);
+    auto got = sm::merge_in_place(pod, overlay, sm::resource_state::clean);
+    ASSERT_EQ(got.ok(), want.ok());
+    if (!got.ok()) continue;
+    EXPECT_EQ(*got, *want);
+    EXPECT_EQ(json::serialize(pod), json::serialize(plain));
+  }
+}
+
 TEST(StrategicMergeRandom, NanReportsAChange) {
   const auto J = [](const char* text) { return *json::parse(text); };
   // A NaN anywhere: the merge reports a change as operator== would.

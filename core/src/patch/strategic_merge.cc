@@ -848,7 +848,12 @@ result<maybe> merger::list(const value* dest, bool owned, const value* origin, c
     const value* be = bi != first_of::npos ? base_elems[bi] : nullptr;
     const value* oe = oi != first_of::npos ? origin_elems[oi] : nullptr;
     maybe merged;
-    if (is_set) {
+    if (oe == nullptr && base_owned && resource_clean && depth < max_depth && unique_keys(be->as_object())) {
+      // An element the overlay does not name merges to itself in a clean resource when it repeats no key (which
+      // node() would fold; the maps inside it are not walked either way): kept as it is, so that a foreach
+      // merging into one element of n is not n walks of the other elements.
+      merged = plan_of(be, true);
+    } else if (is_set) {
       merged = oe != nullptr ? whole(oe, false) : whole(be, base_owned);
     } else {
       const path_link child{path, v, key, true};
