@@ -222,3 +222,45 @@ spec:
 }
 
 }  // namespace
+
+namespace {
+
+// A foreach entry named like a rule entry shadows it for the element only: Kyverno restores the whole context
+// after each element, so the next foreach block (and anything after) reads the rule's value again, even when the
+// rule's entry was loaded (by a precondition) before the foreach replaced it.
+TEST(EngineForeach, AForeachEntryShadowsARuleEntryOnlyForItsElement) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: shadow}
+spec:
+  rules:
+  - name: shadow
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    context:
+    - {name: who, variable: {value: rule}}
+    preconditions:
+      all:
+      - {key: "{{ who }}", operator: Equals, value: rule}
+    mutate:
+      foreach:
+      - list: request.object.spec.containers
+        context:
+        - {name: who, variable: {jmesPath: element.name}}
+        patchesJson6902: |-
+          - {op: add, path: "/metadata/annotations/first-{{ elementIndex }}", value: "{{ who }}"}
+      - list: request.object.spec.containers
+        patchesJson6902: |-
+          - {op: add, path: "/metadata/annotations/second-{{ elementIndex }}", value: "{{ who }}"}
+)");
+  ASSERT_TRUE(prog);
+  auto r = engine::mutate(*prog, engine_request::from_object(doc(pod)), {});
+  ASSERT_EQ(r.policies.size(), 1u);
+  ASSERT_EQ(r.policies[0].rules.size(), 1u);
+  EXPECT_EQ(r.policies[0].rules[0].status, rule_status::pass) << r.policies[0].rules[0].message;
+  EXPECT_EQ(json::serialize(r.resource["metadata"]["annotations"]),
+            R"({"first-0":"nginx","first-1":"ngx-sidecar","first-2":"apache",)"
+            R"("second-0":"rule","second-1":"rule","second-2":"rule"})");
+}
+
+}  // namespace

@@ -130,17 +130,23 @@ class evaluator {
 
   // Building blocks.
   // Kyverno's context checkpoint/restore: entries, pending loads and load
-  // errors added after a checkpoint disappear with it.
+  // errors added after a checkpoint disappear with it, and entries replaced
+  // after it get their earlier values back.
   struct checkpoint {
-    std::size_t members, pending, deferred, loads;
+    std::size_t members, pending, deferred, loads, shadowed;
   };
   checkpoint save() const {
-    return {ctx_.as_object().size(), pending_.size(), deferred_errors_.size(), load_log_.size()};
+    return {ctx_.as_object().size(), pending_.size(), deferred_errors_.size(), load_log_.size(), shadowed_.size()};
   }
   void restore_to(const checkpoint& c) {
     // Most rules add nothing to restore: skip the out-of-line resizes then.
     auto& members = ctx_.as_object();
     if (members.size() != c.members) members.resize(c.members);
+    // Newest first, so an entry replaced twice ends with its oldest value.
+    for (std::size_t i = shadowed_.size(); i-- > c.shadowed;) {
+      if (shadowed_[i].first < members.size()) members[shadowed_[i].first].val = std::move(shadowed_[i].second);
+    }
+    if (shadowed_.size() != c.shadowed) shadowed_.resize(c.shadowed);
     // An entry registered before the checkpoint but first loaded after it
     // (a rule's entry first named inside a foreach element) lost its value
     // or its load error with the truncation above: it loads again when next
@@ -157,6 +163,8 @@ class evaluator {
 
   status load_context(const std::vector<context_entry>& entries);
   status load_one(const context_entry& c);
+  /// Sets a context entry, keeping the value it replaces for restore_to.
+  void set_entry(std::string_view name, value v);
   void on_query(std::string_view expression);
   result<bool> check_conditions(const condition_block& b, std::string& message);
   result<value> substitute(const tmpl& t) { return variables::substitute(t, opts_); }
@@ -263,6 +271,9 @@ class evaluator {
   variables::options lenient_opts_;
   /// The resource before the first patch, when the environment asks for it.
   std::optional<value> original_;
+  /// Context entries replaced by a later load (a foreach entry named like a rule entry): position and old value,
+  /// put back by restore_to.
+  std::vector<std::pair<std::size_t, value>> shadowed_;
   /// What is known of the resource as it is now (strategic_merge::census), so that a run of merges and foreach
   /// budgets walks it once rather than once each. Dropped by every change other than a clean merge.
   std::optional<std::size_t> resource_nodes_;
@@ -413,7 +424,7 @@ status evaluator::load_one(const context_entry& c) {
     if (const value* d = cm->find("data")) entry.set("data", *d);
     else entry.set("data", value::object());
     if (const value* md = cm->find("metadata")) entry.set("metadata", *md);
-    ctx_.set(c.name, std::move(entry));
+    set_entry(c.name, std::move(entry));
     return {};
   }
   // variable: value (optionally filtered by jmesPath), or jmesPath alone, else default.
@@ -458,8 +469,20 @@ status evaluator::load_one(const context_entry& c) {
     return error::budget("the rule context exceeds the size limit of " + std::to_string(env_.max_context_bytes) +
                          " bytes");
   }
-  ctx_.set(c.name, std::move(out).value());
+  set_entry(c.name, std::move(out).value());
   return {};
+}
+
+void evaluator::set_entry(std::string_view name, value v) {
+  auto& members = ctx_.as_object();
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (members[i].key == name) {
+      shadowed_.emplace_back(i, std::move(members[i].val));
+      members[i].val = std::move(v);
+      return;
+    }
+  }
+  members.push_back(member{std::string(name), std::move(v)});
 }
 
 result<bool> evaluator::check_conditions(const condition_block& b, std::string& message) {
