@@ -197,8 +197,9 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
   std::string uid;
   if (std::string_view u; request_el["uid"].get(u) == simdjson::SUCCESS) uid = std::string(u);
   if (uid.empty()) return malformed("", "AdmissionReview request has no 'uid'");
-  bool repeated_keys = false;
-  auto converted = json::from_element(request_el, repeated_keys);
+  // Lazy: the parts of the request no policy reads are never converted, and the patch diff skips them. The
+  // values live no longer than this call, the parser's document neither.
+  auto converted = json::from_element_lazy(request_el);
   if (!converted.ok()) return malformed(uid, "AdmissionReview request: " + converted.err().message);
   value request = std::move(converted).value();
 
@@ -270,10 +271,9 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
     e.drop_failed_ignore_policies = true;
     const bool deleting = req.operation == "DELETE";
     // The patch is the diff of the mutated object against the object as parsed, so the engine keeps no copy of
-    // it; unless the request repeats a key, where the conversion (last value wins) is not a plain reading of
-    // the document.
+    // it.
     simdjson::dom::element parsed_object;
-    const bool diff_parsed = !repeated_keys && request_el["object"].get(parsed_object) == simdjson::SUCCESS &&
+    const bool diff_parsed = request_el["object"].get(parsed_object) == simdjson::SUCCESS &&
                              parsed_object.type() == simdjson::dom::element_type::OBJECT;
     e.keep_original = !deleting && !diff_parsed;
     engine_response r = engine::mutate(prog, std::move(req), e);
@@ -307,8 +307,16 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
     if (!deleting && ran && r.resource.is_object()) {
       std::string patch;
       std::size_t ops = 0;
-      if (diff_parsed) ops = json_patch::diff_serialized(parsed_object, r.resource, patch);
-      else if (r.original && r.original->is_object()) ops = json_patch::diff_serialized(*r.original, r.resource, patch);
+      if (diff_parsed) {
+        if (auto n = json_patch::diff_serialized(parsed_object, r.resource, patch)) {
+          ops = *n;
+        } else if (auto original = json::from_element(parsed_object); original.ok()) {
+          // A changed object of the request repeats a key: diff what the engine read (the last value wins).
+          ops = json_patch::diff_serialized(*original, r.resource, patch);
+        }
+      } else if (r.original && r.original->is_object()) {
+        ops = json_patch::diff_serialized(*r.original, r.resource, patch);
+      }
       if (ops > 0) {
         outcome.patch_ops = ops;
         out += R"(,"patchType":"JSONPatch","patch":")";

@@ -39,12 +39,38 @@ void become(value& out, T&& payload) {
   std::construct_at(&out, std::forward<T>(payload));
 }
 
+// A lazy value's element is kept as its bytes (value.h needs no simdjson); an element is a document pointer and a
+// tape index, so equal bytes are the same element of the same document.
+static_assert(sizeof(simdjson::dom::element) == sizeof(lazy_element::element));
+static_assert(std::is_trivially_copyable_v<simdjson::dom::element>);
+
+lazy_element lazy_of(const simdjson::dom::element& e, bool object) {
+  lazy_element l;
+  std::memcpy(l.element, &e, sizeof l.element);
+  l.object = object;
+  return l;
+}
+
+simdjson::dom::element element_of(const lazy_element& l) {
+  simdjson::dom::element e;
+  std::memcpy(&e, l.element, sizeof l.element);
+  return e;
+}
+
 // Writes into `out` (null on entry) rather than returning a result<value> per
 // node: the result wrapper and the moves it costs were most of the time spent
-// turning a parsed review into a value.
+// turning a parsed review into a value. `one_level`: the arrays and objects
+// inside `e` become lazy values instead of being converted.
+template <bool one_level>
 convert_error convert(const simdjson::dom::element& e, value& out, std::size_t depth, bool& repeated) {
   if (depth > max_depth) return convert_error::too_deep;
   using t = simdjson::dom::element_type;
+  if constexpr (one_level) {
+    if (depth > 0 && (e.type() == t::ARRAY || e.type() == t::OBJECT)) {
+      std::construct_at(&out, lazy_of(e, e.type() == t::OBJECT));
+      return convert_error::none;
+    }
+  }
   switch (e.type()) {
     case t::NULL_VALUE: return convert_error::none;
     case t::BOOL: become(out, bool(e.get_bool().value_unsafe())); return convert_error::none;
@@ -66,7 +92,7 @@ convert_error convert(const simdjson::dom::element& e, value& out, std::size_t d
       arr.reserve(a.size());
       for (simdjson::dom::element child : a) {
         arr.emplace_back();
-        if (auto err = convert(child, arr.back(), depth + 1, repeated); err != convert_error::none) return err;
+        if (auto err = convert<one_level>(child, arr.back(), depth + 1, repeated); err != convert_error::none) return err;
       }
       return convert_error::none;
     }
@@ -110,7 +136,9 @@ convert_error convert(const simdjson::dom::element& e, value& out, std::size_t d
           m.key = std::string(k.data(), k.size());
           slot = &m.val;
         }
-        if (auto err = convert(field.value(), *slot, depth + 1, repeated); err != convert_error::none) return err;
+        if (auto err = convert<one_level>(field.value(), *slot, depth + 1, repeated); err != convert_error::none) {
+          return err;
+        }
       }
       return convert_error::none;
     }
@@ -118,9 +146,31 @@ convert_error convert(const simdjson::dom::element& e, value& out, std::size_t d
   return convert_error::unknown_type;
 }
 
+// Whether converting `e` (at `depth`) would meet a value deeper than max_depth, without converting it.
+bool too_deep(const simdjson::dom::element& e, std::size_t depth) {
+  using t = simdjson::dom::element_type;
+  if (depth > max_depth) return true;
+  auto child_too_deep = [&](const simdjson::dom::element& child) {
+    const auto k = child.type();
+    return depth + 1 > max_depth || ((k == t::ARRAY || k == t::OBJECT) && too_deep(child, depth + 1));
+  };
+  if (e.type() == t::ARRAY) {
+    const simdjson::dom::array arr = e.get_array().value_unsafe();  // named: see equal()
+    for (simdjson::dom::element child : arr) {
+      if (child_too_deep(child)) return true;
+    }
+  } else if (e.type() == t::OBJECT) {
+    const simdjson::dom::object o = e.get_object().value_unsafe();
+    for (auto field = o.begin(); field != o.end(); ++field) {
+      if (child_too_deep(field.value())) return true;
+    }
+  }
+  return false;
+}
+
 result<value> convert_root(const simdjson::dom::element& e, bool& repeated) {
   value out;
-  switch (convert(e, out, 0, repeated)) {
+  switch (convert<false>(e, out, 0, repeated)) {
     case convert_error::none: return out;
     case convert_error::too_deep:
       return error::budget("JSON nesting deeper than " + std::to_string(max_depth) + " levels");
@@ -243,11 +293,55 @@ result<value> from_element(const simdjson::dom::element& e, bool& repeated_keys)
   return convert_root(e, repeated_keys);
 }
 
+result<value> from_element_lazy(const simdjson::dom::element& e) {
+  using t = simdjson::dom::element_type;
+  if (e.type() != t::ARRAY && e.type() != t::OBJECT) return from_element(e);
+  // The depth limit is checked now: a lazy value is converted by accessors that cannot fail.
+  if (too_deep(e, 0)) return error::budget("JSON nesting deeper than " + std::to_string(max_depth) + " levels");
+  return value(lazy_of(e, e.type() == t::OBJECT));
+}
+
+bool same_element(const lazy_element& l, const simdjson::dom::element& e) noexcept {
+  return std::memcmp(l.element, &e, sizeof l.element) == 0;
+}
+
+namespace {
+void count_element(const simdjson::dom::element& e, element_census& c) {
+  using t = simdjson::dom::element_type;
+  ++c.nodes;
+  switch (e.type()) {
+    case t::NULL_VALUE: c.has_null = true; return;
+    case t::ARRAY: {
+      const simdjson::dom::array arr = e.get_array().value_unsafe();  // named: see equal()
+      for (simdjson::dom::element child : arr) count_element(child, c);
+      return;
+    }
+    case t::OBJECT: {
+      const simdjson::dom::object o = e.get_object().value_unsafe();
+      for (auto field = o.begin(); field != o.end(); ++field) count_element(field.value(), c);
+      return;
+    }
+    default: return;
+  }
+}
+}  // namespace
+
+element_census census_of(const lazy_element& l) {
+  if (l.census_nodes == 0) {
+    element_census c;
+    count_element(element_of(l), c);
+    l.census_nodes = c.nodes;
+    l.census_has_null = c.has_null;
+  }
+  return element_census{l.census_nodes, l.census_has_null};
+}
+
 // Mirrors value::operator== with the left side read where it lies, kind by
 // kind as convert() would build it: UINT64 becomes a double there, so it
 // compares as one here.
 bool equal(const simdjson::dom::element& a, const value& b) noexcept {
   using t = simdjson::dom::element_type;
+  if (const lazy_element* l = b.lazy(); l != nullptr && same_element(*l, a)) return true;
   switch (a.type()) {
     case t::NULL_VALUE: return b.is_null();
     case t::BOOL: return b.is_bool() && b.as_bool() == a.get_bool().value_unsafe();
@@ -450,3 +544,17 @@ const value* at_pointer(const value& root, std::string_view pointer) { return wa
 value* at_pointer(value& root, std::string_view pointer) { return walk(root, pointer); }
 
 }  // namespace coco_admit::json
+
+namespace coco_admit {
+
+// One level, as the eager conversion would build it (repeated keys: the last value at the first position), with
+// the arrays and objects inside left lazy. The depth limit was checked when the lazy root was made.
+void value::convert_lazy() const {
+  const simdjson::dom::element e = json::element_of(*std::get_if<lazy_index>(&v_));
+  value level;
+  bool repeated = false;
+  json::convert<true>(e, level, 0, repeated);
+  v_ = std::move(level.v_);
+}
+
+}  // namespace coco_admit

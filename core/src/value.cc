@@ -1,6 +1,7 @@
 #include "coco-admit/core/value.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "coco-admit/core/member_index.h"
 
@@ -8,7 +9,7 @@ namespace coco_admit {
 
 const value* value::find(std::string_view key) const noexcept {
   if (!is_object()) return nullptr;
-  for (const member& m : std::get<object_t>(v_)) {
+  for (const member& m : as_object()) {
     if (m.key == key) return &m.val;
   }
   return nullptr;
@@ -20,7 +21,7 @@ value* value::find(std::string_view key) noexcept {
 
 value& value::operator[](std::string_view key) {
   if (is_null()) v_ = object_t{};
-  object_t& o = std::get<object_t>(v_);
+  object_t& o = as_object();
   for (member& m : o) {
     if (m.key == key) return m.val;
   }
@@ -32,7 +33,7 @@ void value::set(std::string_view key, value v) { (*this)[key] = std::move(v); }
 
 bool value::erase(std::string_view key) {
   if (!is_object()) return false;
-  object_t& o = std::get<object_t>(v_);
+  object_t& o = as_object();
   auto it = std::find_if(o.begin(), o.end(), [&](const member& m) { return m.key == key; });
   if (it == o.end()) return false;
   o.erase(it);
@@ -41,13 +42,13 @@ bool value::erase(std::string_view key) {
 
 void value::push_back(value v) {
   if (is_null()) v_ = array_t{};
-  std::get<array_t>(v_).push_back(std::move(v));
+  as_array().push_back(std::move(v));
 }
 
 std::size_t value::size() const noexcept {
   switch (type()) {
-    case kind::array: return std::get<array_t>(v_).size();
-    case kind::object: return std::get<object_t>(v_).size();
+    case kind::array: return as_array().size();
+    case kind::object: return as_object().size();
     case kind::string: return std::get<std::string>(v_).size();
     default: return 0;
   }
@@ -59,6 +60,10 @@ bool operator==(const value& a, const value& b) noexcept {
     return a.as_double() == b.as_double();
   }
   if (a.type() != b.type()) return false;
+  // Two lazy values of the same element: the same bytes of the same document.
+  if (const lazy_element *la = a.lazy(), *lb = b.lazy(); la != nullptr && lb != nullptr) {
+    if (std::memcmp(la->element, lb->element, sizeof la->element) == 0) return true;
+  }
   switch (a.type()) {
     case value::kind::null: return true;
     case value::kind::boolean: return a.as_bool() == b.as_bool();

@@ -1,6 +1,7 @@
-// json::equal (a parsed document against a value, without converting it) and
-// the repeated-keys report of json::from_element. equal must answer exactly
-// what converting and comparing would: checked on fixed cases and on random
+// json::equal (a parsed document against a value, without converting it), the
+// repeated-keys report of json::from_element, and the lazy values of
+// json::from_element_lazy. equal and lazy values must answer exactly what
+// converting and comparing would: checked on fixed cases and on random
 // documents with random edits.
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -186,7 +187,7 @@ TEST(ElementDiff, SameBytesAsDiffingTheConvertedDocument) {
     if (after.is_array() && g.pick(4) == 0) after.as_array().push_back(value("tail"));
     std::string want, got;
     const std::size_t want_ops = json_patch::diff_serialized(*before, after, want);
-    const std::size_t got_ops = json_patch::diff_serialized(doc.root, after, got);
+    const std::size_t got_ops = json_patch::diff_serialized(doc.root, after, got).value();
     ASSERT_EQ(got, want) << text << " -> " << json::serialize(after);
     ASSERT_EQ(got_ops, want_ops);
     with_ops += want_ops > 0;
@@ -214,6 +215,111 @@ TEST(ElementDiff, LargeObjectsAndArrays) {
   EXPECT_EQ(got, want);
   EXPECT_NE(got.find(R"("path":"/m/new~1key~0")"), std::string::npos) << got;
   EXPECT_NE(got.find(R"({"op":"remove","path":"/a/99"})"), std::string::npos) << got;
+}
+
+// A lazy value reads as the conversion does, whatever is looked at first, and its copies are values of their own.
+TEST(LazyValue, ReadsAsTheConversionOnRandomDocuments) {
+  generator g(7);
+  for (int round = 0; round < 5'000; ++round) {
+    const std::string text = g.document(5);
+    parsed doc(text);
+    auto eager = json::from_element(doc.root);
+    auto lazy = json::from_element_lazy(doc.root);
+    ASSERT_TRUE(eager.ok() && lazy.ok()) << text;
+    ASSERT_EQ(lazy->type(), eager->type());
+    value copy = *lazy;                            // a copy made while everything is still lazy
+    ASSERT_TRUE(*lazy == copy);                    // same element: equal without a look
+    ASSERT_TRUE(json::equal(doc.root, *lazy));
+    g.edit(copy);                                  // converts the levels on the edit's path, in the copy only
+    ASSERT_EQ(json::serialize(*lazy), json::serialize(*eager)) << text;
+    ASSERT_EQ(copy == *lazy, copy == *eager) << text;
+    ASSERT_EQ(json::equal(doc.root, copy), copy == *eager) << text;
+  }
+}
+
+TEST(LazyValue, KnowsItsKindAndSizeWithoutSurprises) {
+  parsed doc(R"({"a":[1,{"b":null}],"c":{},"d":"x","a2":{"k":1,"k":2}})");
+  auto v = json::from_element_lazy(doc.root);
+  ASSERT_TRUE(v.ok());
+  ASSERT_NE(v->lazy(), nullptr);
+  EXPECT_TRUE(v->is_object());
+  EXPECT_NE(v->lazy(), nullptr) << "type() alone converts nothing";
+  const value* a = v->find("a");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(v->lazy(), nullptr) << "find converts the level it looks into";
+  EXPECT_TRUE(a->is_array());
+  EXPECT_NE(a->lazy(), nullptr) << "and leaves the levels below lazy";
+  EXPECT_EQ(a->size(), 2u);
+  EXPECT_TRUE(a->as_array()[1].find("b")->is_null());
+  // Repeated keys: the last value at the first position, as from_element.
+  EXPECT_EQ(json::serialize(*v->find("a2")), R"({"k":2})");
+  EXPECT_EQ(json::serialize(*v), json::serialize(*json::from_element(doc.root)));
+}
+
+TEST(LazyValue, CensusReadsTheDocument) {
+  parsed doc(R"({"a":[1,{"b":null}],"c":"x"})");
+  auto v = json::from_element_lazy(doc.root);
+  ASSERT_TRUE(v.ok());
+  const json::element_census c = json::census_of(*v->lazy());
+  EXPECT_EQ(c.nodes, 6u);
+  EXPECT_TRUE(c.has_null);
+}
+
+TEST(LazyValue, DepthLimitIsCheckedWhenTheValueIsMade) {
+  std::string deep;
+  for (std::size_t i = 0; i <= json::max_depth + 1; ++i) deep += "[";
+  for (std::size_t i = 0; i <= json::max_depth + 1; ++i) deep += "]";
+  parsed doc(deep);
+  auto eager = json::from_element(doc.root);
+  auto lazy = json::from_element_lazy(doc.root);
+  ASSERT_FALSE(eager.ok());
+  ASSERT_FALSE(lazy.ok());
+  EXPECT_EQ(lazy.err().message, eager.err().message);
+  // At the limit itself both accept it.
+  std::string at_limit;
+  for (std::size_t i = 0; i <= json::max_depth; ++i) at_limit += "[";
+  for (std::size_t i = 0; i <= json::max_depth; ++i) at_limit += "]";
+  parsed ok(at_limit);
+  EXPECT_EQ(json::from_element(ok.root).ok(), json::from_element_lazy(ok.root).ok());
+}
+
+// The patch diff of a lazily read document after edits: the bytes of the diff of its conversion.
+TEST(LazyValue, DiffAgainstTheDocumentSkipsWhatIsStillLazy) {
+  generator g(99);
+  int with_ops = 0;
+  for (int round = 0; round < 20'000; ++round) {
+    const std::string text = g.document(5);
+    parsed doc(text);
+    auto before = json::from_element(doc.root);
+    auto lazy = json::from_element_lazy(doc.root);
+    ASSERT_TRUE(before.ok() && lazy.ok()) << text;
+    value after = *lazy;
+    for (int e = g.pick(4); e >= 0; --e) g.edit(after);
+    std::string want, got;
+    const std::size_t want_ops = json_patch::diff_serialized(*before, after, want);
+    auto got_ops = json_patch::diff_serialized(doc.root, after, got);
+    ASSERT_TRUE(got_ops.has_value()) << text;
+    ASSERT_EQ(got, want) << text << " -> " << json::serialize(after);
+    ASSERT_EQ(*got_ops, want_ops);
+    with_ops += want_ops > 0;
+  }
+  EXPECT_GT(with_ops, 5'000);
+}
+
+TEST(LazyValue, DiffGivesUpWhereAChangedObjectRepeatsAKey) {
+  parsed doc(R"({"a":{"k":1,"k":2},"b":{"x":1}})");
+  auto lazy = json::from_element_lazy(doc.root);
+  ASSERT_TRUE(lazy.ok());
+  value after = *lazy;
+  after["b"]["x"] = value(2);  // the repeating object is untouched: diffed in place
+  std::string text;
+  auto ops = json_patch::diff_serialized(doc.root, after, text);
+  ASSERT_TRUE(ops.has_value());
+  EXPECT_EQ(text, R"([{"op":"replace","path":"/b/x","value":2}])");
+  after["a"]["j"] = value(3);  // now it is changed: the caller must diff the conversion
+  text = "keep";
+  EXPECT_FALSE(json_patch::diff_serialized(doc.root, after, text).has_value());
+  EXPECT_EQ(text, "keep");
 }
 
 }  // namespace

@@ -564,6 +564,7 @@ struct ops_sink {
 struct text_sink {
   std::string& out;
   std::size_t count = 0;
+  bool before_repeats_a_key = false;  // descend_element met one: the walk stops, diff_serialized answers nullopt
   struct point {
     std::size_t bytes, count;
   };
@@ -589,8 +590,9 @@ struct text_sink {
   void replace(pointer_path& path, const value& v) { push("replace", path, &v); }
 };
 
-// The same walk as diff_any with `a` read in the parsed document. `a` repeats no key (the caller's
-// precondition), so diff_any would never take its repeated-key path, and json::equal is value::operator==.
+// The same walk as diff_any with `a` read in the parsed document. Every object of `a` it walks is checked for
+// repeated keys (diff_serialized gives up on one), so diff_any's repeated-key path is never needed, and
+// json::equal is value::operator==.
 class element_keys {
  public:
   explicit element_keys(simdjson::dom::object o) : o_(o) {
@@ -618,11 +620,40 @@ class element_keys {
 // (where the walk would replace even equal subtrees) are compared.
 bool walk_or_differ(const simdjson::dom::element& a, const value& b, int depth) {
   using t = simdjson::dom::element_type;
+  // Still lazy for this very element: nothing in it was touched.
+  if (const lazy_element* l = b.lazy(); l != nullptr && json::same_element(*l, a)) return false;
   if (depth <= max_diff_depth) {
     if (a.type() == t::OBJECT && b.is_object()) return true;
     if (a.type() == t::ARRAY && b.is_array()) return true;
   }
   return !json::equal(a, b);
+}
+
+// Whether an object of the parsed document repeats a key (as json.cc's conversion detects it).
+bool repeats_a_key(const simdjson::dom::object& o) {
+  constexpr std::size_t scan_limit = 32;
+  if (o.size() > scan_limit) {
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(o.size());
+    for (auto f = o.begin(); f != o.end(); ++f) {
+      if (!seen.insert(f.key()).second) return true;
+    }
+    return false;
+  }
+  std::uint64_t seen = 0;
+  std::size_t i = 0;
+  for (auto f = o.begin(); f != o.end(); ++f, ++i) {
+    const std::string_view k = f.key();
+    const std::uint64_t bit = key_bit(k);
+    if ((seen & bit) != 0) {
+      std::size_t j = 0;
+      for (auto g = o.begin(); j < i; ++g, ++j) {
+        if (g.key() == k) return true;
+      }
+    }
+    seen |= bit;
+  }
+  return false;
 }
 
 template <class Sink>
@@ -633,9 +664,14 @@ void descend_element(const simdjson::dom::element& a, const value& b, pointer_pa
     return;
   }
   const std::size_t len = path.size();
+  if (out.before_repeats_a_key) return;
   if (a.type() == t::OBJECT && b.is_object()) {
-    const value::object_t& bo = b.as_object();
     const simdjson::dom::object ao = a.get_object().value_unsafe();
+    if (repeats_a_key(ao)) {
+      out.before_repeats_a_key = true;
+      return;
+    }
+    const value::object_t& bo = b.as_object();
     std::size_t i = 0, paired = 0;  // ao's i-th member and bo[i] share their key for every i < paired
     bool positional = true;
     std::optional<member_index> in_b;
@@ -703,13 +739,18 @@ void descend_element(const simdjson::dom::element& a, const value& b, pointer_pa
 
 }  // namespace
 
-std::size_t diff_serialized(const simdjson::dom::element& before, const value& after, std::string& out) {
+std::optional<std::size_t> diff_serialized(const simdjson::dom::element& before, const value& after,
+                                           std::string& out) {
   const std::size_t start = out.size();
   out.reserve(start + 1024);  // most patches, in one allocation
   out.push_back('[');
   text_sink sink{out};
   pointer_path path;
   if (walk_or_differ(before, after, 0)) descend_element(before, after, path, sink, 0);
+  if (sink.before_repeats_a_key) {
+    out.resize(start);
+    return std::nullopt;
+  }
   if (sink.count == 0) {
     out.resize(start);
     return 0;

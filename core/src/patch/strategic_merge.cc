@@ -1066,6 +1066,13 @@ result<bool> merge_in_place(value& resource, const value& overlay, resource_stat
 
 namespace {
 void count_into(const value& v, census& c) {
+  // A part of the request nothing has looked into yet is counted where it lies (a JSON document holds no NaN).
+  if (const lazy_element* l = v.lazy()) {
+    const json::element_census e = json::census_of(*l);
+    c.nodes += e.nodes;
+    c.clean = c.clean && !e.has_null;
+    return;
+  }
   ++c.nodes;
   switch (v.type()) {
     case value::kind::null: c.clean = false; return;

@@ -33,9 +33,22 @@ result<value> from_element(const simdjson::dom::element& e);
 /// Same, and sets `repeated_keys` when some object of `e` repeats a key: the value then holds the last
 /// value at the key's first position (Go's encoding/json), and `equal` below does not apply to `e`.
 result<value> from_element(const simdjson::dom::element& e, bool& repeated_keys);
+/// Same as from_element, but an array or object stays lazy (value.h): each level is converted when first
+/// looked into. `e`'s document must outlive the value and every copy of it. Checks the depth limit now.
+result<value> from_element_lazy(const simdjson::dom::element& e);
+/// Whether the lazy value `l` stands for `e` itself.
+bool same_element(const lazy_element& l, const simdjson::dom::element& e) noexcept;
+/// A lazy value's size in values and whether one is null, read in the document without converting it (keys an
+/// object repeats count as often as they are written); kept in the lazy value for the next time.
+struct element_census {
+  std::size_t nodes = 0;
+  bool has_null = false;
+};
+element_census census_of(const lazy_element& l);
 /// Whether `from_element(a)` would give a value equal to `b` (value::operator==: integer 1 equals 1.0,
 /// member order does not matter), without building it. `a` must not repeat keys and must be no deeper than
-/// max_depth, as any element from_element converted without error and without repeated keys.
+/// max_depth, as any element from_element converted without error and without repeated keys. A lazy `b`
+/// standing for `a` itself is equal without a look inside.
 bool equal(const simdjson::dom::element& a, const value& b) noexcept;
 
 /// Compact serialisation.

@@ -12,6 +12,7 @@
 //   std::string wire = json_patch::serialize(json_patch::diff(pod, *out));
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,9 +57,12 @@ std::vector<operation> diff(const value& before, const value& after);
 /// carry); returns the number of ops. Nothing is appended when there are none.
 std::size_t diff_serialized(const value& before, const value& after, std::string& out);
 /// diff_serialized(json::from_element(before), after, out) without converting `before`: admission diffs the
-/// mutated object against the request as parsed instead of keeping a copy of it. `before` must repeat no key
-/// (json::from_element reports it), so that its conversion is the plain reading this walk makes of it.
-std::size_t diff_serialized(const simdjson::dom::element& before, const value& after, std::string& out);
+/// mutated object against the request as parsed instead of keeping a copy of it. Parts of `after` still lazy
+/// for their own place in `before` are equal without a look (json::from_element_lazy). Where an object of
+/// `before` that differs repeats a key, its conversion (the last value wins) is not the plain reading this walk
+/// makes: nothing is appended and the answer is nullopt, for the caller to diff the conversion instead.
+std::optional<std::size_t> diff_serialized(const simdjson::dom::element& before, const value& after,
+                                           std::string& out);
 
 /// Compact JSON array of ops (`op`, `path`, then `from` or `value`).
 std::string serialize(const std::vector<operation>& ops);

@@ -10,6 +10,16 @@
 // (resource values keep int64 in patterns, JMESPath numbers are float64), but
 // they compare equal when numerically equal.
 //
+// An array or object read from a parsed request may be lazy
+// (json::from_element_lazy): it stands for its simdjson element until
+// something looks at its elements or members, and only then is that one level
+// converted (its own arrays and objects stay lazy). type() knows the kind
+// without converting, copies of a lazy value copy the reference, and two lazy
+// values of the same element compare equal without a look inside; a review
+// thus converts only the parts of the request its policies read, and the patch
+// diff skips what is still lazy. A lazy value must not outlive the parser that
+// made it; nothing else can tell it from a converted one.
+//
 //   value pod = value::object();
 //   pod["metadata"]["name"] = "web";          // operator[] inserts on objects
 //   if (const value* n = pod.find("metadata")) { ... }
@@ -28,6 +38,16 @@ class value;
 
 /// One key of an object, in insertion order.
 struct member;
+
+/// A lazy array or object (see above): its simdjson element, held as bytes so that this header needs no
+/// simdjson, and what json::census_of found in it the first time it was asked (the element never changes, so
+/// copies keep the answer). json.cc reads and writes them.
+struct lazy_element {
+  alignas(8) unsigned char element[16];
+  mutable std::size_t census_nodes = 0;  ///< 0: not taken yet (an element counts itself, so never 0 once taken)
+  bool object = false;
+  mutable bool census_has_null = false;
+};
 
 class value {
  public:
@@ -59,7 +79,11 @@ class value {
   static value array();
   static value object();
 
-  kind type() const noexcept { return static_cast<kind>(v_.index()); }
+  kind type() const noexcept {
+    const std::size_t i = v_.index();
+    if (i == lazy_index) [[unlikely]] return std::get_if<lazy_index>(&v_)->object ? kind::object : kind::array;
+    return static_cast<kind>(i);
+  }
   bool is_null() const noexcept { return type() == kind::null; }
   bool is_bool() const noexcept { return type() == kind::boolean; }
   bool is_integer() const noexcept { return type() == kind::integer; }
@@ -79,10 +103,25 @@ class value {
   }
   const std::string& as_string() const { return std::get<std::string>(v_); }
   std::string& as_string() { return std::get<std::string>(v_); }
-  const array_t& as_array() const { return std::get<array_t>(v_); }
-  array_t& as_array() { return std::get<array_t>(v_); }
-  const object_t& as_object() const { return std::get<object_t>(v_); }
-  object_t& as_object() { return std::get<object_t>(v_); }
+  const array_t& as_array() const {
+    convert_if_lazy();
+    return std::get<array_t>(v_);
+  }
+  array_t& as_array() {
+    convert_if_lazy();
+    return std::get<array_t>(v_);
+  }
+  const object_t& as_object() const {
+    convert_if_lazy();
+    return std::get<object_t>(v_);
+  }
+  object_t& as_object() {
+    convert_if_lazy();
+    return std::get<object_t>(v_);
+  }
+  /// The element a lazy array or object stands for; nullptr once converted (or for any other value).
+  const lazy_element* lazy() const noexcept { return std::get_if<lazy_index>(&v_); }
+  explicit value(const lazy_element& l) noexcept;
 
   /// Object member lookup; nullptr when not an object or no such key.
   const value* find(std::string_view key) const noexcept;
@@ -105,7 +144,15 @@ class value {
   friend bool operator!=(const value& a, const value& b) noexcept { return !(a == b); }
 
  private:
-  std::variant<std::monostate, bool, std::int64_t, double, std::string, array_t, object_t> v_;
+  static constexpr std::size_t lazy_index = 7;
+  void convert_if_lazy() const {
+    if (v_.index() == lazy_index) [[unlikely]] convert_lazy();
+  }
+  /// Converts one level of a lazy value in place (json.cc, which knows simdjson). Logically const: the value
+  /// reads the same before and after.
+  void convert_lazy() const;
+
+  mutable std::variant<std::monostate, bool, std::int64_t, double, std::string, array_t, object_t, lazy_element> v_;
 };
 
 struct member {
@@ -126,6 +173,7 @@ inline value::value(std::string_view s) : v_(std::string(s)) {}
 inline value::value(const char* s) : v_(std::string(s)) {}
 inline value::value(array_t a) noexcept : v_(std::move(a)) {}
 inline value::value(object_t o) noexcept : v_(std::move(o)) {}
+inline value::value(const lazy_element& l) noexcept : v_(std::in_place_index<lazy_index>, l) {}
 inline value::value(const value&) = default;
 inline value::value(value&&) noexcept = default;
 inline value& value::operator=(const value&) = default;
