@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "coco-admit/core/coco/base64.h"
 #include "coco-admit/core/coco/initdata.h"
@@ -26,6 +27,11 @@ namespace {
 
 /// Documents up to this size leave their parser capacity in the scratch for the next request.
 constexpr std::size_t retained_parser_document_bytes = std::size_t{1} << 20;
+
+/// The scratch parser's nesting limit. The request is an object in the review object, so no value of it is
+/// deeper than this minus one below it: within json::max_depth, which the request then needs no walk to check.
+/// A deeper document (rare, and usually refused) is parsed again with simdjson's own limit, and walked.
+constexpr std::size_t bounded_parser_depth = json::max_depth + 1;
 
 std::string str_at(const value* obj, std::string_view key) {
   if (obj == nullptr) return {};
@@ -169,14 +175,6 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
       st.copy = simdjson::padded_string{};
     }
   } release_after{st, body.size()};
-  simdjson::dom::element root;
-  simdjson::error_code err;
-  if (padded) {
-    err = st.parser.parse(body.data(), body.size(), false).get(root);
-  } else {
-    st.copy = simdjson::padded_string(body);
-    err = st.parser.parse(st.copy).get(root);
-  }
   auto malformed = [&](std::string uid, std::string why) {
     outcome.malformed = true;
     outcome.allowed = false;
@@ -184,6 +182,22 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
     outcome.error = why;
     out = error_response(uid, 400, why);
   };
+  simdjson::dom::element root;
+  simdjson::error_code err;
+  if (st.parser.max_depth() != bounded_parser_depth) {
+    err = st.parser.allocate(std::max(st.parser.capacity(), body.size()), bounded_parser_depth);
+    if (err) return malformed("", std::string("AdmissionReview could not be parsed: ") + simdjson::error_message(err));
+  }
+  if (!padded) st.copy = simdjson::padded_string(body);
+  const std::string_view text = padded ? body : std::string_view(st.copy.data(), st.copy.size());
+  err = st.parser.parse(text.data(), text.size(), false).get(root);
+  std::size_t request_depth_bound = bounded_parser_depth - 1;
+  std::optional<simdjson::dom::parser> deep_parser;  // outlives the values read from its document
+  if (err == simdjson::DEPTH_ERROR) {
+    deep_parser.emplace();
+    err = deep_parser->parse(text.data(), text.size(), false).get(root);
+    request_depth_bound = SIZE_MAX;
+  }
   if (err) return malformed("", std::string("AdmissionReview is not valid JSON: ") + simdjson::error_message(err));
   simdjson::dom::element request_el;
   if (root.type() != simdjson::dom::element_type::OBJECT) return malformed("", "AdmissionReview must be a JSON object");
@@ -199,7 +213,7 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
   if (uid.empty()) return malformed("", "AdmissionReview request has no 'uid'");
   // Lazy: the parts of the request no policy reads are never converted, and the patch diff skips them. The
   // values live no longer than this call, the parser's document neither.
-  auto converted = json::from_element_lazy(request_el);
+  auto converted = json::from_element_lazy(request_el, request_depth_bound);
   if (!converted.ok()) return malformed(uid, "AdmissionReview request: " + converted.err().message);
   value request = std::move(converted).value();
 
@@ -271,10 +285,16 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
     e.drop_failed_ignore_policies = true;
     const bool deleting = req.operation == "DELETE";
     // The patch is the diff of the mutated object against the object as parsed, so the engine keeps no copy of
-    // it.
+    // it. A request that repeats "object" gave the engine its last one (as it gives every repeated key), while
+    // simdjson's lookup finds the first: the last is taken here.
     simdjson::dom::element parsed_object;
-    const bool diff_parsed = request_el["object"].get(parsed_object) == simdjson::SUCCESS &&
-                             parsed_object.type() == simdjson::dom::element_type::OBJECT;
+    bool diff_parsed = false;
+    const simdjson::dom::object request_fields = request_el.get_object().value_unsafe();
+    for (auto field = request_fields.begin(); field != request_fields.end(); ++field) {
+      if (field.key() != "object") continue;
+      parsed_object = field.value();
+      diff_parsed = parsed_object.type() == simdjson::dom::element_type::OBJECT;
+    }
     e.keep_original = !deleting && !diff_parsed;
     engine_response r = engine::mutate(prog, std::move(req), e);
     record(r, outcome);

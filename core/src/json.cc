@@ -293,11 +293,13 @@ result<value> from_element(const simdjson::dom::element& e, bool& repeated_keys)
   return convert_root(e, repeated_keys);
 }
 
-result<value> from_element_lazy(const simdjson::dom::element& e) {
+result<value> from_element_lazy(const simdjson::dom::element& e, std::size_t depth_bound) {
   using t = simdjson::dom::element_type;
   if (e.type() != t::ARRAY && e.type() != t::OBJECT) return from_element(e);
   // The depth limit is checked now: a lazy value is converted by accessors that cannot fail.
-  if (too_deep(e, 0)) return error::budget("JSON nesting deeper than " + std::to_string(max_depth) + " levels");
+  if (depth_bound > max_depth && too_deep(e, 0)) {
+    return error::budget("JSON nesting deeper than " + std::to_string(max_depth) + " levels");
+  }
   return value(lazy_of(e, e.type() == t::OBJECT));
 }
 

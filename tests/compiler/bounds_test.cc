@@ -4,6 +4,7 @@
 // an unbounded allocation), and a Fail policy must not let the request through.
 // There are no timing assertions: a missing bound shows up as a ctest timeout.
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <ostream>
 
@@ -550,5 +551,64 @@ spec:
     EXPECT_EQ(json::serialize((*patched)["metadata"]["labels"]),
               repeats ? R"({"app":"b","team":"payments"})" : R"({"app":"a","team":"payments"})")
         << object << "\n" << *bytes;
+  }
+}
+
+// A request that repeats "object" (found by the fuzzer): the engine reads the last one, as it reads every
+// repeated key, so the patch must be a diff against that one, not against the first one simdjson's lookup finds.
+TEST(Bounds, PatchOfARequestThatRepeatsObjectAppliesToTheLastOne) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: labels, annotations: {pod-policies.kyverno.io/autogen-controllers: none}}
+spec:
+  rules:
+  - name: add
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      patchStrategicMerge:
+        metadata:
+          labels:
+            team: payments
+)");
+  ASSERT_TRUE(prog);
+  const std::string first = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"first"},"spec":{"containers":[]}})";
+  const std::string last = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"last","labels":{"a":"b"}}})";
+  const std::string body = R"({"request":{"uid":"u-1","kind":{"group":"","version":"v1","kind":"Pod"},)"
+                           R"("operation":"CREATE","namespace":"default","object":)" + first +
+                           R"(,"name":"web","object":)" + last + "}}";
+  answer a = run(*prog, admission::webhook::mutate, body);
+  ASSERT_TRUE(a.outcome.allowed) << a.text;
+  ASSERT_TRUE(a.response.find("patch") != nullptr) << a.text;
+  auto bytes = coco::base64_decode_strict(a.response["patch"].as_string());
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(*bytes, R"([{"op":"add","path":"/metadata/labels/team","value":"payments"}])");
+}
+
+// The request is read lazily, and its depth limit is then checked by the parser's own nesting limit, or by a walk
+// when the document is deeper than that: either way the answer at the boundary is the one converting the whole
+// request gives (a value at most json::max_depth below the request is fine, one level more is refused).
+TEST(Bounds, NestingLimitAtTheBoundaryIsTheConversionsAnswer) {
+  auto prog = compile(validate_policy(deny_if("{{ request.object.metadata.name }}")));
+  ASSERT_TRUE(prog);
+  admission::scratch s;
+  for (std::size_t extra = json::max_depth - 3; extra <= json::max_depth + 2; ++extra) {
+    for (const char* leaf : {"1", "[]", "{}"}) {
+      // object.spec holds `extra` nested arrays around `leaf`: object is 1 below the request, spec 2.
+      const std::string spec = std::string(extra, '[') + leaf + std::string(extra, ']');
+      const std::string body = R"({"request":{"uid":"u-1","kind":{"kind":"Pod"},"operation":"CREATE",)"
+                               R"("object":{"kind":"Pod","metadata":{"name":"web"},"spec":)" + spec + "}}}";
+      simdjson::dom::parser p;
+      simdjson::dom::element root;
+      ASSERT_FALSE(p.parse(body).get(root));
+      const bool convertible = json::from_element(root["request"].value()).ok();
+      admission::review_outcome outcome;
+      std::string out;
+      admission::review(*prog, admission::webhook::validate, body, false, engine_environment{}, s, out, outcome);
+      EXPECT_EQ(outcome.malformed, !convertible) << extra << " " << leaf << ": " << out.substr(0, 200);
+      if (!convertible) {
+        EXPECT_NE(out.find("nesting deeper than 256"), std::string::npos) << out.substr(0, 200);
+      }
+    }
   }
 }

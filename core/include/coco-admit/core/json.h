@@ -7,6 +7,7 @@
 // encoding/json minus HTML escaping.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -34,8 +35,10 @@ result<value> from_element(const simdjson::dom::element& e);
 /// value at the key's first position (Go's encoding/json), and `equal` below does not apply to `e`.
 result<value> from_element(const simdjson::dom::element& e, bool& repeated_keys);
 /// Same as from_element, but an array or object stays lazy (value.h): each level is converted when first
-/// looked into. `e`'s document must outlive the value and every copy of it. Checks the depth limit now.
-result<value> from_element_lazy(const simdjson::dom::element& e);
+/// looked into. `e`'s document must outlive the value and every copy of it. Checks the depth limit now, by a
+/// walk of `e`, unless `depth_bound` (how deep a value below `e` can be, which the caller may know from its
+/// parser's max_depth) is within it.
+result<value> from_element_lazy(const simdjson::dom::element& e, std::size_t depth_bound = SIZE_MAX);
 /// Whether the lazy value `l` stands for `e` itself.
 bool same_element(const lazy_element& l, const simdjson::dom::element& e) noexcept;
 /// A lazy value's size in values and whether one is null, read in the document without converting it (keys an
