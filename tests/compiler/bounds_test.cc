@@ -511,8 +511,8 @@ TEST(Bounds, ScratchGivesBackTheParserCapacityOfAHugeReview) {
 // The mutate patch is diffed against the request as parsed, except when the
 // object repeats a key: its value then holds the last of the twins (Go's
 // encoding/json), and the patch must turn that reading into the result.
-TEST(Bounds, PatchOfAnObjectWithRepeatedKeysAppliesToItsReading) {
-  auto prog = compile(R"(
+// Sets one label and adds another if missing: the patches of the two repeated-key tests below.
+const char* const label_policy = R"(
 apiVersion: kyverno.io/v1
 kind: ClusterPolicy
 metadata: {name: labels, annotations: {pod-policies.kyverno.io/autogen-controllers: none}}
@@ -526,7 +526,10 @@ spec:
           labels:
             team: payments
             +(app): default
-)");
+)";
+
+TEST(Bounds, PatchOfAnObjectWithRepeatedKeysAppliesToItsReading) {
+  auto prog = compile(label_policy);
   ASSERT_TRUE(prog);
   for (const char* object : {
            R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"default","labels":{"app":"a","team":"x","app":"b"}},"spec":{"containers":[{"name":"c","image":"nginx:1"}]}})",
@@ -557,20 +560,7 @@ spec:
 // A request that repeats "object" (found by the fuzzer): the engine reads the last one, as it reads every
 // repeated key, so the patch must be a diff against that one, not against the first one simdjson's lookup finds.
 TEST(Bounds, PatchOfARequestThatRepeatsObjectAppliesToTheLastOne) {
-  auto prog = compile(R"(
-apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {name: labels, annotations: {pod-policies.kyverno.io/autogen-controllers: none}}
-spec:
-  rules:
-  - name: add
-    match: {any: [{resources: {kinds: [Pod]}}]}
-    mutate:
-      patchStrategicMerge:
-        metadata:
-          labels:
-            team: payments
-)");
+  auto prog = compile(label_policy);
   ASSERT_TRUE(prog);
   const std::string first = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"first"},"spec":{"containers":[]}})";
   const std::string last = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"last","labels":{"a":"b"}}})";
@@ -582,7 +572,8 @@ spec:
   ASSERT_TRUE(a.response.find("patch") != nullptr) << a.text;
   auto bytes = coco::base64_decode_strict(a.response["patch"].as_string());
   ASSERT_TRUE(bytes.ok());
-  EXPECT_EQ(*bytes, R"([{"op":"add","path":"/metadata/labels/team","value":"payments"}])");
+  EXPECT_EQ(*bytes, R"([{"op":"add","path":"/metadata/labels/team","value":"payments"},)"
+                    R"({"op":"add","path":"/metadata/labels/app","value":"default"}])");
 }
 
 // The request is read lazily, and its depth limit is then checked by the parser's own nesting limit, or by a walk

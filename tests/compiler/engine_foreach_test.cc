@@ -221,10 +221,6 @@ spec:
   }
 }
 
-}  // namespace
-
-namespace {
-
 // A foreach entry named like a rule entry shadows it for the element only: Kyverno restores the whole context
 // after each element, so the next foreach block (and anything after) reads the rule's value again, even when the
 // rule's entry was loaded (by a precondition) before the foreach replaced it.
