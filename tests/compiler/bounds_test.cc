@@ -572,8 +572,8 @@ TEST(Bounds, PatchOfARequestThatRepeatsObjectAppliesToTheLastOne) {
   ASSERT_TRUE(a.response.find("patch") != nullptr) << a.text;
   auto bytes = coco::base64_decode_strict(a.response["patch"].as_string());
   ASSERT_TRUE(bytes.ok());
-  EXPECT_EQ(*bytes, R"([{"op":"add","path":"/metadata/labels/team","value":"payments"},)"
-                    R"({"op":"add","path":"/metadata/labels/app","value":"default"}])");
+  EXPECT_EQ(*bytes, R"([{"op":"add","path":"/metadata/labels/app","value":"default"},)"
+                    R"({"op":"add","path":"/metadata/labels/team","value":"payments"}])");
 }
 
 // The request is read lazily, and its depth limit is then checked by the parser's own nesting limit, or by a walk
