@@ -269,6 +269,38 @@ TEST(LazyValue, CensusReadsTheDocument) {
   EXPECT_TRUE(c.has_null);
 }
 
+// census_of reads the tape word by word; census_by_elements walks the elements. Every lazy level of random
+// documents (numbers of each width, nulls, empty and repeated-key objects) must get the same answer from both.
+TEST(LazyValue, CensusOnTheTapeCountsAsTheElementWalk) {
+  generator g(31337);
+  std::size_t levels = 0;
+  for (int round = 0; round < 3'000; ++round) {
+    std::string text = g.document(5);
+    if (round % 7 == 0) text = "{\"r\":" + text + ",\"r\":[null,1.5,{\"r\":{}}]}";  // a repeated key at the root
+    parsed doc(text);
+    auto lazy = json::from_element_lazy(doc.root);
+    ASSERT_TRUE(lazy.ok()) << text;
+    std::vector<const value*> todo{&*lazy};
+    while (!todo.empty()) {
+      const value* v = todo.back();
+      todo.pop_back();
+      const lazy_element* l = v->lazy();
+      if (l == nullptr) continue;
+      const json::element_census walked = json::census_by_elements(*l);
+      const json::element_census read = json::census_of(*l);
+      ASSERT_EQ(read.nodes, walked.nodes) << text;
+      ASSERT_EQ(read.has_null, walked.has_null) << text;
+      ++levels;
+      if (v->is_array()) {
+        for (const value& e : v->as_array()) todo.push_back(&e);
+      } else {
+        for (const member& m : v->as_object()) todo.push_back(&m.val);
+      }
+    }
+  }
+  EXPECT_GT(levels, 5'000u);
+}
+
 TEST(LazyValue, DepthLimitIsCheckedWhenTheValueIsMade) {
   std::string deep;
   for (std::size_t i = 0; i <= json::max_depth + 1; ++i) deep += "[";

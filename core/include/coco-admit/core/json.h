@@ -48,6 +48,8 @@ struct element_census {
   bool has_null = false;
 };
 element_census census_of(const lazy_element& l);
+/// The same census walked element by element, uncached: what census_of falls back to, and its oracle in tests.
+element_census census_by_elements(const lazy_element& l);
 /// Whether `from_element(a)` would give a value equal to `b` (value::operator==: integer 1 equals 1.0,
 /// member order does not matter), without building it. `a` must not repeat keys and must be no deeper than
 /// max_depth, as any element from_element converted without error and without repeated keys. A lazy `b`
