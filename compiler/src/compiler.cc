@@ -536,6 +536,7 @@ std::optional<rule> document_compiler::compile_rule(const value& v, const std::s
     }
     if (const value* x = mutate->find("patchStrategicMerge")) {
       r.mutate.patch_strategic_merge = get_template(*x, p + "/patchStrategicMerge");
+      if (r.mutate.patch_strategic_merge) r.mutate.map_edits = compile_map_overlay(*r.mutate.patch_strategic_merge);
     }
     if (const value* x = mutate->find("patchesJson6902")) {
       if (!x->is_string()) fail(p + "/patchesJson6902", "expected a string holding a JSON or YAML list of operations");

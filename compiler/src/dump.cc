@@ -122,6 +122,7 @@ std::string dump(const program& prog) {
       dump_conditions(out, "preconditions", r.preconditions, "    ");
       if (r.type == rule_type::mutate) {
         if (r.mutate.patch_strategic_merge) out << "    patchStrategicMerge " << tmpl_text(*r.mutate.patch_strategic_merge) << "\n";
+        if (r.mutate.map_edits) out << "    map edits (" << describe(*r.mutate.map_edits) << ")\n";
         if (r.mutate.patches_json6902) out << "    patchesJson6902 " << tmpl_text(*r.mutate.patches_json6902) << "\n";
         dump_foreach(out, r.mutate.foreach, "    ");
       } else {

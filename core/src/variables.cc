@@ -1,5 +1,8 @@
 #include "coco-admit/core/variables.h"
 
+#include <array>
+#include <vector>
+
 #include "coco-admit/core/json.h"
 
 namespace coco_admit::variables {
@@ -198,6 +201,16 @@ result<const value*> substitute_ref(const tmpl& t, const options& o, value& stor
   if (!r.ok()) return std::move(r).err();
   storage = std::move(r).value();
   return &storage;
+}
+
+result<value> substitute_string(const template_string& s, std::span<const std::string> path, const options& o) {
+  // The chain walk() would have on its stack at this string (only a `{{@}}` reads it), on this stack when short.
+  constexpr std::size_t on_stack = 16;
+  std::array<path_link, on_stack> fixed{};
+  std::vector<path_link> grown(path.size() > on_stack ? path.size() : 0);
+  path_link* links = path.size() > on_stack ? grown.data() : fixed.data();
+  for (std::size_t i = 0; i < path.size(); ++i) links[i] = path_link{i == 0 ? nullptr : &links[i - 1], path[i]};
+  return resolve_segments(s, o, path.empty() ? nullptr : &links[path.size() - 1]);
 }
 
 result<value> substitute_text(std::string_view text, const options& o) {

@@ -198,6 +198,9 @@ class evaluator {
     resource_clean_.reset();
   }
   result<bool> apply_psm(value overlay, std::string& skip_reason);
+  /// The rule's overlay as map edits (map_overlay.h): whether the resource changed, or nullopt when the overlay
+  /// must go the general way (nothing changed then). An error is a variable's.
+  result<std::optional<bool>> apply_map_edits(const map_overlay& edits);
   result<bool> apply_json6902(const value& text);
   result<value> foreach_elements(const foreach_block& f);
   result<rule_outcome> mutate_foreach(const std::vector<foreach_block>& list, int nesting);
@@ -533,6 +536,25 @@ result<bool> evaluator::check_conditions(const condition_block& b, std::string& 
   return any_result && all_result;
 }
 
+result<std::optional<bool>> evaluator::apply_map_edits(const map_overlay& edits) {
+  // Substitution of the whole overlay would evaluate every variable before the merge, in this order: so do the
+  // holes, and the first error is the same.
+  std::vector<value> holes;
+  holes.reserve(edits.holes.size());
+  for (const map_overlay::hole& h : edits.holes) {
+    auto v = variables::substitute_string(*h.text, h.path, opts_);
+    if (!v.ok()) return std::move(v).err();
+    holes.push_back(std::move(v).value());
+  }
+  note_original();
+  const std::optional<bool> changed = apply_map_overlay(edits, holes, resource());
+  if (changed && *changed) {
+    resource_changed();
+    resource_clean_ = true;  // it was, and every value set is a plain scalar
+  }
+  return changed;
+}
+
 result<bool> evaluator::apply_psm(value overlay, std::string& skip_reason) {
   value& res = resource();
   auto pre = strategic_merge::preprocess(res, std::move(overlay), strategic_merge::matcher{&anchor_condition, nullptr});
@@ -804,6 +826,14 @@ rule_outcome evaluator::mutate_rule(const rule& r) {
     return *out;
   }
   if (r.mutate.patch_strategic_merge) {
+    if (r.mutate.map_edits && resource_clean()) {
+      auto edited = apply_map_edits(*r.mutate.map_edits);
+      if (!edited.ok()) return {rule_status::error, "variable substitution failed: " + error_text(edited.err())};
+      if (*edited) {
+        if (!**edited) return {rule_status::skip, "no patches applied"};
+        return {rule_status::pass, ""};
+      }
+    }
     auto overlay = substitute(*r.mutate.patch_strategic_merge);
     if (!overlay.ok()) return {rule_status::error, "variable substitution failed: " + error_text(overlay.err())};
     std::string skip;

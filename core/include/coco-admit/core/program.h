@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "coco-admit/core/conditions.h"
+#include "coco-admit/core/map_overlay.h"
 #include "coco-admit/core/template.h"
 #include "coco-admit/core/value.h"
 
@@ -124,6 +125,8 @@ struct foreach_block;
 /// The body of a mutate rule: strategic merge, JSON 6902, or foreach.
 struct mutate_body {
   std::optional<tmpl> patch_strategic_merge;
+  /// The same overlay as edits in place, when it only sets scalars in maps (map_overlay.h).
+  std::optional<map_overlay> map_edits;
   std::optional<tmpl> patches_json6902;  ///< YAML/JSON text template, parsed after substitution
   std::vector<foreach_block> foreach;
 };

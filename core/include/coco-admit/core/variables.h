@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -46,6 +47,9 @@ result<value> substitute(const tmpl& t, const options& o);
 /// pointer is `&t.raw` then, else `&storage` (which receives the result).
 /// For callers that only read the result.
 result<const value*> substitute_ref(const tmpl& t, const options& o, value& storage);
+/// Substitutes one string of a template, which sits at `path` in it (the object keys from the root, as the
+/// template writes them: `{{@}}` stands for the value there). The same value substitute() puts there.
+result<value> substitute_string(const template_string& s, std::span<const std::string> path, const options& o);
 /// Substitutes variables in a string only known at run time (compiles them now).
 result<value> substitute_text(std::string_view text, const options& o);
 /// Evaluates one JMESPath expression text on the context.

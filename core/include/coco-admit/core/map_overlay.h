@@ -1,0 +1,75 @@
+// map_overlay: a patchStrategicMerge overlay that only sets scalars in maps, compiled to the edits it makes.
+//
+// Most mutate rules add labels or annotations or set one field: an overlay of nested maps whose leaves are
+// scalars, some of them `{{ variables }}`, some keys guarded by the add-if-absent anchor `+(key)`. On a resource
+// that holds no null (a clean census, strategic_merge::resource_state), Kyverno's anchor preprocessing and kyaml's
+// merge of such an overlay do exactly this, and nothing else:
+//   - a `+(key)` the resource map already has is dropped; otherwise the anchor is unwrapped;
+//   - a scalar leaf replaces the resource's scalar at its key, which keeps its place in the map;
+//   - a nested map merges into the resource's map at its key;
+//   - keys the resource map lacks are appended after its existing keys in sorted order, each with the overlay's
+//     subtree (anchors unwrapped, in overlay order).
+// So the compiler keeps such an overlay as this tree of fields, and the engine applies it in place: the
+// variables are evaluated one by one (the holes, in the order substitution would meet them), and the overlay is
+// never built as a value, preprocessed or merged.
+//
+// Everything else goes the general way, decided where it is cheapest: lists, `$patch` and other directives,
+// other anchors, variables in keys, `{{@}}`, nulls and empty maps when compiling (compile_map_overlay gives
+// nullopt); a resource node or a variable's value of another kind than the overlay's (an error or a deletion in
+// the general merge) when applying, before anything changed (apply_map_overlay gives nullopt).
+//
+//   metadata: {labels: {+(team): "{{ request.namespace }}", tier: web}}
+//   ->  field metadata (map)
+//         field labels (map)
+//           field team  add-if-absent, hole 0
+//           field tier  constant "web"
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "coco-admit/core/template.h"
+#include "coco-admit/core/value.h"
+
+namespace coco_admit {
+
+struct map_overlay {
+  struct field {
+    std::string name;            ///< the resource key (without its anchor)
+    bool add_if_absent = false;  ///< written `+(name)`
+    /// A nested map (never empty), or else a scalar leaf: `constant`, or the hole `hole` when `tmpl` is set.
+    std::vector<field> fields;
+    bool is_map = false;
+    value constant;
+    const template_string* tmpl = nullptr;
+    std::size_t hole = 0;  ///< index of this leaf's value in the holes vector
+  };
+  std::vector<field> fields;  ///< the top level, in overlay order
+  /// A leaf with variables: its text and where it is (the keys from the root as the overlay writes them, anchors
+  /// included, which is what `{{@}}` reads).
+  struct hole {
+    const template_string* text = nullptr;
+    std::vector<std::string> path;
+  };
+  /// In the order substitution of the overlay meets them.
+  std::vector<hole> holes;
+  /// Keeps the template strings `tmpl` and `holes` point at alive.
+  std::shared_ptr<const std::unordered_map<std::string, template_string>> strings;
+};
+
+/// The overlay as edits, or nullopt when it is not one of them (see above).
+std::optional<map_overlay> compile_map_overlay(const tmpl& overlay);
+
+/// Applies the overlay to `resource` (whose census is clean), with the values of its holes. Returns whether the
+/// resource changed, or nullopt (and changes nothing) when a value or a resource node is of a kind the general
+/// merge treats otherwise.
+std::optional<bool> apply_map_overlay(const map_overlay& overlay, const std::vector<value>& holes, value& resource);
+
+/// A line for the program dump: how many edits and holes.
+std::string describe(const map_overlay& overlay);
+
+}  // namespace coco_admit
