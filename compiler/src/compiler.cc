@@ -454,7 +454,10 @@ std::vector<foreach_block> document_compiler::compile_foreach(const value& v, co
         f.element_scope_set = true;
       }
     }
-    if (const value* x = e.find("patchStrategicMerge")) f.patch_strategic_merge = get_template(*x, p + "/patchStrategicMerge");
+    if (const value* x = e.find("patchStrategicMerge")) {
+      f.patch_strategic_merge = get_template(*x, p + "/patchStrategicMerge");
+      if (f.patch_strategic_merge && type == rule_type::mutate) f.map_edits = compile_map_overlay(*f.patch_strategic_merge);
+    }
     if (const value* x = e.find("patchesJson6902")) {
       if (!x->is_string()) fail(p + "/patchesJson6902", "expected a string holding a JSON or YAML list of operations");
       else f.patches_json6902 = get_template(*x, p + "/patchesJson6902");

@@ -93,6 +93,7 @@ void dump_foreach(std::ostringstream& out, const std::vector<foreach_block>& fe,
     dump_context(out, f.context, indent + "  ");
     dump_conditions(out, "preconditions", f.preconditions, indent + "  ");
     if (f.patch_strategic_merge) out << indent << "  patchStrategicMerge " << tmpl_text(*f.patch_strategic_merge) << "\n";
+    if (f.map_edits) out << indent << "  map edits (" << describe(*f.map_edits) << ")\n";
     if (f.patches_json6902) out << indent << "  patchesJson6902 " << tmpl_text(*f.patches_json6902) << "\n";
     if (f.pattern) out << indent << "  pattern " << tmpl_text(*f.pattern) << "\n";
     for (const auto& p : f.any_pattern) out << indent << "  anyPattern " << tmpl_text(p) << "\n";

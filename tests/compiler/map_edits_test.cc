@@ -40,10 +40,20 @@ std::shared_ptr<const program> compile_json(const std::string& text) {
 }
 
 /// The same program without its map edits: every overlay goes the general way.
+void drop_edits(std::vector<foreach_block>& blocks) {
+  for (foreach_block& f : blocks) {
+    f.map_edits.reset();
+    drop_edits(f.nested);
+  }
+}
+
 std::shared_ptr<const program> without_edits(const program& p) {
   auto copy = std::make_shared<program>(p);
   for (policy& pol : copy->policies) {
-    for (rule& r : pol.rules) r.mutate.map_edits.reset();
+    for (rule& r : pol.rules) {
+      r.mutate.map_edits.reset();
+      drop_edits(r.mutate.foreach);
+    }
   }
   build_selector(*copy);
   return copy;
@@ -127,7 +137,12 @@ TEST(MapEdits, CompileOnlyOverlaysThatSetScalarsInMaps) {
   EXPECT_TRUE(compiles_to_edits(R"j({"metadata":{"labels":{"+(team)":"{{ request.namespace }}","tier":"web"}}})j"));
   EXPECT_TRUE(compiles_to_edits(R"({"spec":{"runtimeClassName":"kata","priority":1,"x":true,"y":1.5}})"));
   EXPECT_TRUE(compiles_to_edits(R"({"metadata":{"annotations":{"a":"pre-{{ request.name }}-post"}}})"));
-  EXPECT_FALSE(compiles_to_edits(R"({"spec":{"containers":[{"name":"web"}]}})")) << "a list";
+  EXPECT_TRUE(compiles_to_edits(R"({"spec":{"containers":[{"name":"web","env":[{"name":"A","value":"1"}]}]}})"));
+  EXPECT_FALSE(compiles_to_edits(R"({"spec":{"containers":[{"name":"a"},{"name":"b"}]}})")) << "two elements";
+  EXPECT_FALSE(compiles_to_edits(R"({"spec":{"containers":[]}})")) << "no element";
+  EXPECT_FALSE(compiles_to_edits(R"({"metadata":{"finalizers":["a"]}})")) << "a scalar element";
+  EXPECT_FALSE(compiles_to_edits(R"j({"spec":{"containers":[{"name":"web","+(image)":"x"}]}})j")) << "+() in a list";
+  EXPECT_FALSE(compiles_to_edits(R"({"spec":{"template":{"apiVersion":"v1","kind":"Pod"}}})")) << "a schema";
   EXPECT_FALSE(compiles_to_edits(R"({"metadata":{"labels":{"gone":null}}})")) << "a deletion";
   EXPECT_FALSE(compiles_to_edits(R"({"metadata":{"labels":{}}})")) << "an empty map";
   EXPECT_FALSE(compiles_to_edits(R"({"metadata":{"labels":{"$patch":"replace","a":"b"}}})")) << "a directive";
@@ -283,6 +298,134 @@ TEST(MapEdits, SameAnswersAsTheGeneralWayOnRandomOverlaysAndPods) {
   // Most rounds had rules compiled to edits (whether they applied or fell back depends on the pod).
   EXPECT_GT(programs_with_edits, 500u);
   EXPECT_GT(runs_of_rules_with_edits, 2'000u);
+}
+
+TEST(MapEdits, KeyedListsInKyamlsOrder) {
+  value pod = doc(base_pod);
+  pod["spec"].set("containers", doc(R"([{"name":"side","image":"s:1"},{"name":"web","image":"w:1",)"
+                                    R"("env":[{"name":"A","value":"1"},{"name":"B","value":"2"}]}])"));
+  // The named container moves to the front, a new env entry goes first.
+  const std::string overlay = R"({"spec":{"containers":[{"name":"web","env":[{"name":"C","value":"3"}]}]}})";
+  auto p = compile_json(policy_with({overlay}));
+  ASSERT_TRUE(p);
+  ASSERT_EQ(rules_with_edits(*p), 1u);
+  engine_response r = engine::mutate(*p, engine_request::from_object(pod), engine_environment{});
+  EXPECT_EQ(json::serialize(r.resource["spec"]["containers"]),
+            R"([{"name":"web","image":"w:1","env":[{"name":"C","value":"3"},{"name":"A","value":"1"},)"
+            R"({"name":"B","value":"2"}]},{"name":"side","image":"s:1"}])");
+  expect_same_answers(policy_with({overlay}), pod);
+  // An entry without its key is kept after the keyed ones, a repeated key folds: both left to the merge.
+  value keyless = pod;
+  keyless["spec"]["containers"].as_array()[1].set("env", doc(R"([{"value":"0"},{"name":"A","value":"1"}])"));
+  expect_same_answers(policy_with({overlay}), keyless);
+  value repeated = pod;
+  repeated["spec"]["containers"].as_array()[1].set("env", doc(R"([{"name":"A","value":"0"},{"name":"A","value":"1"}])"));
+  expect_same_answers(policy_with({overlay}), repeated);
+}
+
+// Lists: keyed ones (containers, env by name), replaced ones (args, tolerations), in rules and in foreach
+// (per container, as platform teams inject env), on pods whose lists have one to three elements, now and then a
+// repeated or missing name that the edits leave to the merge.
+class list_generator {
+ public:
+  explicit list_generator(unsigned seed) : rng_(seed) {}
+  int pick(std::size_t n) { return static_cast<int>(rng_() % n); }
+
+  value pod() {
+    value p = doc(base_pod);
+    value containers = value::array();
+    const int n = 1 + pick(3);
+    for (int i = 0; i < n; ++i) {
+      value c = value::object();
+      if (pick(15) != 0) c.set("name", value(container_names[pick(std::size(container_names))]));
+      c.set("image", value("nginx:1"));
+      if (pick(2) == 0) {
+        value env = value::array();
+        const int m = pick(4);
+        for (int j = 0; j < m; ++j) {
+          value e = value::object();
+          if (pick(6) != 0) e.set("name", value(env_names[pick(std::size(env_names))]));
+          e.set("value", value(pick(2) == 0 ? "1" : "2"));
+          env.push_back(std::move(e));
+        }
+        c.set("env", std::move(env));
+      }
+      if (pick(4) == 0) c.set("args", doc(R"(["serve"])"));
+      if (pick(4) == 0) c.set("resources", doc(R"({"limits":{"cpu":"1"}})"));
+      containers.push_back(std::move(c));
+    }
+    p["spec"].set("containers", std::move(containers));
+    if (pick(4) == 0) p["spec"].set("tolerations", doc(R"([{"key":"a","operator":"Exists"}])"));
+    if (pick(20) == 0) p["spec"].set("dropped", value());
+    return p;
+  }
+
+  std::string container_overlay(bool in_foreach) {
+    std::string out = "{";
+    auto add = [&](const std::string& k, const std::string& v) { out += (out.size() > 1 ? "," : "") + ("\"" + k + "\":" + v); };
+    if (in_foreach) {
+      add("name", R"("{{ element.name }}")");
+    } else if (pick(10) != 0) {
+      static const char* const names[] = {R"("web")", R"("side")", R"("new")", R"("{{ request.object.metadata.name }}")",
+                                          R"("{{ `1` }}")"};
+      add("name", names[pick(std::size(names))]);
+    }
+    if (pick(2) == 0) add("image", pick(2) == 0 ? R"("nginx:2")" : R"("{{ request.namespace }}:1")");
+    if (pick(2) == 0 || in_foreach) {
+      std::string e = "{";
+      if (pick(10) != 0) e += R"("name":)" + std::string(pick(2) == 0 ? R"("POD_NAMESPACE")" : R"("A")") + ",";
+      e += pick(2) == 0 ? R"("value":"{{ request.namespace }}")" : R"("valueFrom":{"fieldRef":{"fieldPath":"metadata.namespace"}})";
+      add("env", "[" + e + "}]");
+    }
+    if (pick(4) == 0) add("args", R"(["run"])");
+    if (pick(4) == 0) add("resources", R"({"limits":{"cpu":"{{ `2` }}","memory":"1Gi"}})");
+    if (pick(6) == 0) add("securityContext", R"({"runAsNonRoot":true})");
+    if (out.size() == 1) add("image", R"("nginx:3")");
+    return out + "}";
+  }
+
+  std::string rule(int i) {
+    const std::string head = R"({"name":"l)" + std::to_string(i) + R"(","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"mutate":)";
+    switch (pick(4)) {
+      case 0:
+        return head + R"({"foreach":[{"list":"request.object.spec.containers","patchStrategicMerge":{"spec":{"containers":[)" +
+               container_overlay(true) + "]}}}]}}";
+      case 1: return head + R"({"patchStrategicMerge":{"spec":{"tolerations":[{"key":"coco","effect":"NoSchedule"}]}}}})";
+      default: return head + R"({"patchStrategicMerge":{"spec":{"containers":[)" + container_overlay(false) + "]}}}}";
+    }
+  }
+
+  static constexpr const char* container_names[] = {"web", "side", "init"};
+  static constexpr const char* env_names[] = {"A", "B", "POD_NAMESPACE"};
+
+ private:
+  std::mt19937 rng_;
+};
+
+TEST(MapEdits, SameAnswersAsTheGeneralWayOnListsAndForeach) {
+  list_generator g(4711);
+  std::size_t with_edits = 0;
+  for (int round = 0; round < 800; ++round) {
+    std::string rules;
+    const int n = 1 + g.pick(3);
+    for (int i = 0; i < n; ++i) rules += (i ? "," : "") + g.rule(i);
+    const std::string text = R"({"apiVersion":"kyverno.io/v1","kind":"ClusterPolicy","metadata":{"name":"lists",)"
+                             R"("annotations":{"pod-policies.kyverno.io/autogen-controllers":"none"}},"spec":{"rules":[)" +
+                             rules + "]}}";
+    auto fast = compile_json(text);
+    ASSERT_TRUE(fast);
+    for (const policy& pol : fast->policies) {
+      for (const rule& r : pol.rules) {
+        with_edits += r.mutate.map_edits ? 1 : 0;
+        for (const foreach_block& f : r.mutate.foreach) with_edits += f.map_edits ? 1 : 0;
+      }
+    }
+    for (int p = 0; p < 3; ++p) {
+      expect_same_answers(text, g.pod());
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+  EXPECT_GT(with_edits, 1'000u);
 }
 
 }  // namespace

@@ -546,7 +546,9 @@ result<std::optional<bool>> evaluator::apply_map_edits(const map_overlay& edits)
     if (!v.ok()) return std::move(v).err();
     holes.push_back(std::move(v).value());
   }
+  // The same backups apply_psm takes, before the resource can change.
   note_original();
+  if (in_foreach_rule_ && !foreach_backup_ && !foreach_single_merge_) foreach_backup_ = resource();
   const std::optional<bool> changed = apply_map_overlay(edits, holes, resource());
   if (changed && *changed) {
     resource_changed();
@@ -777,7 +779,18 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
         continue;
       }
       result<bool> changed = false;
-      if (f.patch_strategic_merge) {
+      std::optional<bool> edited;
+      if (f.patch_strategic_merge && f.map_edits && resource_clean()) {
+        auto e = apply_map_edits(*f.map_edits);
+        if (!e.ok()) {
+          restore_to(mark);
+          return rule_outcome{rule_status::error, "variable substitution failed: " + error_text(e.err())};
+        }
+        edited = *e;
+      }
+      if (edited) {
+        changed = *edited;
+      } else if (f.patch_strategic_merge) {
         auto overlay = substitute(*f.patch_strategic_merge);
         if (!overlay.ok()) {
           restore_to(mark);

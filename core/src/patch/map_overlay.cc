@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/strategic_merge.h"
 
 namespace coco_admit {
 namespace {
@@ -41,13 +43,18 @@ class compiler {
  public:
   compiler(const tmpl& t, map_overlay& out) : t_(t), out_(out) {}
 
-  bool map(const value& m, std::vector<field>& fields, std::size_t depth) {
+  /// `in_list`: inside a list element, where preprocessing resolves `+(k)` against the resource element with
+  /// the same `name`, not the same merge key: left to it.
+  bool map(const value& m, std::vector<field>& fields, std::size_t depth, bool in_list) {
     if (depth > json::max_depth || !m.is_object() || m.as_object().empty()) return false;
+    // A map with both would give the merge a schema of its own.
+    if (m.find("apiVersion") != nullptr && m.find("kind") != nullptr) return false;
     for (const member& mem : m.as_object()) {
       std::string_view key = mem.key;
       if (t_.strings->count(mem.key) != 0) return false;  // a variable in a key
       field f;
       if (key.size() >= 4 && key[0] == '+' && key[1] == '(' && key.back() == ')') {
+        if (in_list) return false;
         f.add_if_absent = true;
         key = key.substr(2, key.size() - 3);
       }
@@ -58,7 +65,7 @@ class compiler {
         if (other.name == f.name) return false;
       }
       path_.push_back(mem.key);
-      const bool ok = leaf_or_map(mem.val, f, depth);
+      const bool ok = value_of(mem.val, f, depth, in_list);
       path_.pop_back();
       if (!ok) return false;
       fields.push_back(std::move(f));
@@ -67,10 +74,19 @@ class compiler {
   }
 
  private:
-  bool leaf_or_map(const value& v, field& f, std::size_t depth) {
+  bool value_of(const value& v, field& f, std::size_t depth, bool in_list) {
     if (v.is_object()) {
       f.is_map = true;
-      return map(v, f.fields, depth + 1);
+      return map(v, f.fields, depth + 1, in_list);
+    }
+    if (v.is_array()) {
+      // `{{@}}` would read the element's index, which the path of keys does not have: only whole-key paths.
+      if (v.size() != 1) return false;
+      f.is_list = true;
+      path_.push_back("0");
+      const bool ok = map(v.as_array()[0], f.fields, depth + 2, true);
+      path_.pop_back();
+      return ok;
     }
     if (v.is_string()) {
       auto it = t_.strings->find(v.as_string());
@@ -96,15 +112,97 @@ const value& leaf_value(const field& f, const std::vector<value>& holes) {
   return f.tmpl != nullptr ? holes[f.hole] : f.constant;
 }
 
-// Whether the general way would do just what apply() does, checked before anything changes. `node` is the
-// resource's map at this level, or nullptr where the overlay creates it.
-bool applies(const std::vector<field>& fields, const value* node, const std::vector<value>& holes) {
+// How the merge treats a list field of a map of type `map_type`.
+struct list_rule {
+  bool keyed = false;            // merged by key (else replaced by the overlay's list)
+  std::string_view key;          // the merge key
+  const char* elem_type = nullptr;
+  bool supported = true;         // false: a merged set, not modelled
+};
+
+list_rule rule_of(const char* map_type, std::string_view name) {
+  const strategic_merge::field_schema s = strategic_merge::schema_of_field(map_type, name);
+  if (s.list_key == nullptr) return {};
+  if (*s.list_key == '\0') return list_rule{false, {}, nullptr, false};
+  return list_rule{true, s.list_key, s.type, true};
+}
+
+// The overlay element's key: a scalar string leaf.
+const value* element_key(const field& list, std::string_view key, const std::vector<value>& holes) {
+  for (const field& f : list.fields) {
+    if (f.name != key) continue;
+    if (f.is_map || f.is_list) return nullptr;
+    const value& v = leaf_value(f, holes);
+    return v.is_string() ? &v : nullptr;
+  }
+  return nullptr;
+}
+
+// The resource element with key `k`, if every element is a map with a distinct string key (anything else the
+// merge reorders, drops or folds); `ok` false otherwise. Long lists check distinctness by hash, so that a
+// request with thousands of env entries is not a quadratic scan per edit.
+value* twin_in(value& list, std::string_view key, std::string_view k, bool& ok) {
+  constexpr std::size_t scan_limit = 32;
+  auto& elems = list.as_array();
+  std::unordered_set<std::string_view> seen;
+  if (elems.size() > scan_limit) seen.reserve(elems.size());
+  value* twin = nullptr;
+  ok = false;
+  for (std::size_t i = 0; i < elems.size(); ++i) {
+    const value* ki = elems[i].is_object() ? elems[i].find(key) : nullptr;
+    if (ki == nullptr || !ki->is_string()) return nullptr;
+    const std::string_view text = ki->as_string();
+    if (elems.size() > scan_limit) {
+      if (!seen.insert(text).second) return nullptr;
+    } else {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (elems[j].find(key)->as_string() == text) return nullptr;
+      }
+    }
+    if (text == k) twin = &elems[i];
+  }
+  ok = true;
+  return twin;
+}
+
+// Whether the leaves of a subtree copied verbatim are all plain scalars.
+bool plain_leaves(const std::vector<field>& fields, const std::vector<value>& holes) {
   for (const field& f : fields) {
-    const value* existing = node != nullptr ? node->find(f.name) : nullptr;
+    if (f.is_map || f.is_list ? !plain_leaves(f.fields, holes) : !plain_scalar(leaf_value(f, holes))) return false;
+  }
+  return true;
+}
+
+// Whether the general way would do just what apply() does, checked before anything changes. `node` is the
+// resource's map at this level, or nullptr where the overlay creates it; `type` its schema (node() picks the
+// one of the apiVersion/kind of a map that has none).
+bool applies(const std::vector<field>& fields, value* node, const char* type, const std::vector<value>& holes) {
+  if (type == nullptr && node != nullptr) type = strategic_merge::type_of_map(*node);
+  for (const field& f : fields) {
+    value* existing = node != nullptr ? node->find(f.name) : nullptr;
     if (existing != nullptr && f.add_if_absent) continue;  // dropped by preprocessing: its value is never read
     if (f.is_map) {
       if (existing != nullptr && !existing->is_object()) return false;  // a kind mismatch: the merge's error
-      if (!applies(f.fields, existing, holes)) return false;
+      if (!applies(f.fields, existing, strategic_merge::schema_of_field(type, f.name).type, holes)) return false;
+      continue;
+    }
+    if (f.is_list) {
+      if (existing != nullptr && !existing->is_array()) return false;
+      const list_rule r = rule_of(type, f.name);
+      if (!r.supported) return false;
+      if (!r.keyed) {
+        if (!plain_leaves(f.fields, holes)) return false;
+        continue;
+      }
+      const value* k = element_key(f, r.key, holes);
+      if (k == nullptr) return false;  // an element without its key: dropped by the merge
+      value* twin = nullptr;
+      if (existing != nullptr) {
+        bool ok = false;
+        twin = twin_in(*existing, r.key, k->as_string(), ok);
+        if (!ok) return false;
+      }
+      if (!applies(f.fields, twin, r.elem_type, holes)) return false;
       continue;
     }
     const value& v = leaf_value(f, holes);
@@ -118,14 +216,18 @@ bool applies(const std::vector<field>& fields, const value* node, const std::vec
 }
 
 value build(const field& f, const std::vector<value>& holes) {
-  if (!f.is_map) return leaf_value(f, holes);
+  if (!f.is_map && !f.is_list) return leaf_value(f, holes);
   value::object_t members;
   members.reserve(f.fields.size());
   for (const field& child : f.fields) members.push_back(member{child.name, build(child, holes)});
-  return value(std::move(members));
+  if (!f.is_list) return value(std::move(members));
+  value::array_t one;
+  one.emplace_back(std::move(members));
+  return value(std::move(one));
 }
 
-bool apply(const std::vector<field>& fields, value& node, const std::vector<value>& holes) {
+bool apply(const std::vector<field>& fields, value& node, const char* type, const std::vector<value>& holes) {
+  if (type == nullptr) type = strategic_merge::type_of_map(node);
   bool changed = false;
   std::vector<std::pair<std::string_view, const field*>> fresh;
   for (const field& f : fields) {
@@ -135,7 +237,33 @@ bool apply(const std::vector<field>& fields, value& node, const std::vector<valu
     } else if (f.add_if_absent) {
       continue;
     } else if (f.is_map) {
-      changed = apply(f.fields, *existing, holes) || changed;
+      changed = apply(f.fields, *existing, strategic_merge::schema_of_field(type, f.name).type, holes) || changed;
+    } else if (f.is_list) {
+      const list_rule r = rule_of(type, f.name);
+      if (!r.keyed) {
+        value replaced = build(f, holes);
+        if (!(*existing == replaced)) {
+          *existing = std::move(replaced);
+          changed = true;
+        }
+        continue;
+      }
+      const std::string& k = element_key(f, r.key, holes)->as_string();
+      auto& elems = existing->as_array();
+      bool ok = false;
+      value* twin = twin_in(*existing, r.key, k, ok);
+      if (twin == nullptr) {
+        value built = build(f, holes);
+        elems.insert(elems.begin(), std::move(built.as_array()[0]));
+        changed = true;
+        continue;
+      }
+      changed = apply(f.fields, *twin, r.elem_type, holes) || changed;
+      // Prepend: the elements the overlay names come first.
+      if (twin != &elems.front()) {
+        std::rotate(elems.begin(), elems.begin() + (twin - elems.data()), elems.begin() + (twin - elems.data()) + 1);
+        changed = true;
+      }
     } else if (const value& v = leaf_value(f, holes); !(*existing == v)) {
       *existing = v;
       changed = true;
@@ -149,7 +277,7 @@ bool apply(const std::vector<field>& fields, value& node, const std::vector<valu
 
 std::size_t count_leaves(const std::vector<field>& fields) {
   std::size_t n = 0;
-  for (const field& f : fields) n += f.is_map ? count_leaves(f.fields) : 1;
+  for (const field& f : fields) n += f.is_map || f.is_list ? count_leaves(f.fields) : 1;
   return n;
 }
 
@@ -160,14 +288,14 @@ std::optional<map_overlay> compile_map_overlay(const tmpl& overlay) {
   map_overlay out;
   out.strings = overlay.strings;
   compiler c(overlay, out);
-  if (!c.map(overlay.raw, out.fields, 0)) return std::nullopt;
+  if (!c.map(overlay.raw, out.fields, 0, false)) return std::nullopt;
   return out;
 }
 
 std::optional<bool> apply_map_overlay(const map_overlay& overlay, const std::vector<value>& holes, value& resource) {
   if (!resource.is_object() || holes.size() != overlay.holes.size()) return std::nullopt;
-  if (!applies(overlay.fields, &resource, holes)) return std::nullopt;
-  return apply(overlay.fields, resource, holes);
+  if (!applies(overlay.fields, &resource, nullptr, holes)) return std::nullopt;
+  return apply(overlay.fields, resource, nullptr, holes);
 }
 
 std::string describe(const map_overlay& overlay) {

@@ -1101,6 +1101,14 @@ result<value> merge(const value& resource, const value& overlay) {
   return out;
 }
 
+const char* type_of_map(const value& map) { return schema_from_meta(&map); }
+
+field_schema schema_of_field(const char* map_type, std::string_view field) {
+  if (map_type == nullptr) return {};
+  const field_row* r = find_in(rows_of_schema(map_type), field);
+  return r != nullptr ? field_schema{r->type, r->key} : field_schema{};
+}
+
 const char* list_merge_key(std::string_view type_name, std::string_view field) {
   const field_row* r = find_in(rows_of(type_name), field);
   return r != nullptr ? r->key : nullptr;

@@ -1,22 +1,29 @@
-// map_overlay: a patchStrategicMerge overlay that only sets scalars in maps, compiled to the edits it makes.
+// map_overlay: a patchStrategicMerge overlay that sets scalars in maps and lists of maps, compiled to the edits
+// it makes.
 //
-// Most mutate rules add labels or annotations or set one field: an overlay of nested maps whose leaves are
-// scalars, some of them `{{ variables }}`, some keys guarded by the add-if-absent anchor `+(key)`. On a resource
-// that holds no null (a clean census, strategic_merge::resource_state), Kyverno's anchor preprocessing and kyaml's
-// merge of such an overlay do exactly this, and nothing else:
+// Most mutate rules add labels or annotations, set a field, or set something in one container or env entry: an
+// overlay of nested maps whose leaves are scalars, some of them `{{ variables }}`, some map keys guarded by the
+// add-if-absent anchor `+(key)`, and lists of one map. On a resource that holds no null (a clean census,
+// strategic_merge::resource_state), Kyverno's anchor preprocessing and kyaml's merge of such an overlay do
+// exactly this, and nothing else:
 //   - a `+(key)` the resource map already has is dropped; otherwise the anchor is unwrapped;
 //   - a scalar leaf replaces the resource's scalar at its key, which keeps its place in the map;
 //   - a nested map merges into the resource's map at its key;
 //   - keys the resource map lacks are appended after its existing keys in sorted order, each with the overlay's
-//     subtree (anchors unwrapped, in overlay order).
+//     subtree (anchors unwrapped, in overlay order);
+//   - a list the schema merges by key (containers by name, env by name, ...): the element is merged into the
+//     resource's element with the same key, which moves to the front, or is put in front when there is none
+//     (kyaml's Prepend); any other list is replaced by the overlay's.
 // So the compiler keeps such an overlay as this tree of fields, and the engine applies it in place: the
 // variables are evaluated one by one (the holes, in the order substitution would meet them), and the overlay is
 // never built as a value, preprocessed or merged.
 //
-// Everything else goes the general way, decided where it is cheapest: lists, `$patch` and other directives,
-// other anchors, variables in keys, `{{@}}`, nulls and empty maps when compiling (compile_map_overlay gives
-// nullopt); a resource node or a variable's value of another kind than the overlay's (an error or a deletion in
-// the general merge) when applying, before anything changed (apply_map_overlay gives nullopt).
+// Everything else goes the general way, decided where it is cheapest: lists of several elements or of scalars,
+// anchors in lists, `$patch` and other directives, other anchors, variables in keys, `{{@}}`, nulls, empty maps,
+// apiVersion+kind (which would choose a schema) when compiling (compile_map_overlay gives nullopt); when applying,
+// before anything changed (apply_map_overlay gives nullopt), a resource node or a variable's value of another kind
+// than the overlay's (an error or a deletion in the general merge), a keyed list whose elements do not all carry
+// distinct string keys, or an overlay element without a string key.
 //
 //   metadata: {labels: {+(team): "{{ request.namespace }}", tier: web}}
 //   ->  field metadata (map)
@@ -41,9 +48,11 @@ struct map_overlay {
   struct field {
     std::string name;            ///< the resource key (without its anchor)
     bool add_if_absent = false;  ///< written `+(name)`
-    /// A nested map (never empty), or else a scalar leaf: `constant`, or the hole `hole` when `tmpl` is set.
+    /// A nested map (never empty) or a list of one map (its fields), or else a scalar leaf: `constant`, or the
+    /// hole `hole` when `tmpl` is set.
     std::vector<field> fields;
     bool is_map = false;
+    bool is_list = false;
     value constant;
     const template_string* tmpl = nullptr;
     std::size_t hole = 0;  ///< index of this leaf's value in the holes vector

@@ -153,6 +153,7 @@ struct foreach_block {
   bool element_scope_set = false;
   // mutate
   std::optional<tmpl> patch_strategic_merge;
+  std::optional<map_overlay> map_edits;  ///< as in mutate_body
   std::optional<tmpl> patches_json6902;
   // validate
   std::optional<tmpl> pattern;

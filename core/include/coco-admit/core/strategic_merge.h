@@ -75,6 +75,17 @@ enum class resource_state : unsigned char { unknown, clean };
 /// On error the resource is unchanged. `overlay` must not be (part of) `resource`.
 result<bool> merge_in_place(value& resource, const value& overlay, resource_state state = resource_state::unknown);
 
+/// The schema the merge walks with, for code that plans the merge's edits (map_overlay.h): the OpenAPI type
+/// of a map that carries the apiVersion/kind of a known type (nullptr otherwise), and what the schema says of
+/// a field of a map of type `map_type` (nullptr: a map without schema): the type of its value (of its elements
+/// for a list; nullptr: none), and for a list its merge key as list_merge_key() gives it.
+const char* type_of_map(const value& map);
+struct field_schema {
+  const char* type = nullptr;
+  const char* list_key = nullptr;
+};
+field_schema schema_of_field(const char* map_type, std::string_view field);
+
 /// Merge key of the list at `field` inside objects of OpenAPI type `type_name` (e.g. "io.k8s.api.core.v1.PodSpec",
 /// "containers" -> "name"), "" for a merged set of scalars (finalizers), nullptr when the list is replaced
 /// wholesale. Exposed for tests and for the compiler's patch planning.
