@@ -9,7 +9,8 @@
 // response; a request whose uid could be read echoes it; a mutate response
 // that allows with a patch carries a base64 RFC 6902 patch that applies to
 // the request object, and the validate webhook answers on the patched object
-// too (the order the API server calls them in).
+// too (the order the API server calls them in). The mutate response must not
+// change when the engine's map edits are off (engine_environment::map_edits).
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -197,6 +198,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   admission::review_outcome outcome;
 
   admission::review(*state->prog, admission::webhook::mutate, body, false, state->env, scratch, out, outcome);
+  {
+    // The map edits of simple overlays must answer byte for byte as the general merge does.
+    engine_environment general = state->env;
+    general.map_edits = false;
+    std::string general_out;
+    admission::review_outcome general_outcome;
+    admission::review(*state->prog, admission::webhook::mutate, body, false, general, scratch, general_out,
+                      general_outcome);
+    if (general_out != out) fail("map edits and the general merge disagree", out + "\n" + general_out);
+  }
   auto response = json::parse(out);
   if (!response.ok()) fail("mutate response is not JSON", out);
   value* resp = response->find("response");

@@ -1,7 +1,8 @@
 // Fuzzes anchor preprocessing and kyaml-style merge: input is resource JSON "\n~~\n" overlay JSON.
 // Invariants: no crash or hang, bounded errors, merging is deterministic (same input, same bytes), and
 // merge_in_place agrees with merge(): the merged bytes when it reports a change, which it does exactly when
-// the merged tree differs under value::operator==, the resource untouched otherwise and on error.
+// the merged tree differs under value::operator==, the resource untouched otherwise and on error; and so
+// does merge_in_place told that a resource without nulls is clean (resource_state::clean).
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -18,10 +19,10 @@ bool fuzz_match(const coco_admit::value& r, const coco_admit::value& p, void*) {
 }
 
 void check_in_place(const coco_admit::value& resource, const coco_admit::value& overlay,
-                    const coco_admit::result<coco_admit::value>& merged) {
+                    const coco_admit::result<coco_admit::value>& merged, coco_admit::strategic_merge::resource_state state) {
   using namespace coco_admit;
   value in_place = resource;
-  auto changed = strategic_merge::merge_in_place(in_place, overlay);
+  auto changed = strategic_merge::merge_in_place(in_place, overlay, state);
   if (changed.ok() != merged.ok()) std::abort();
   if (!changed.ok()) {
     if (changed.err().message != merged.err().message || json::serialize(in_place) != json::serialize(resource)) {
@@ -31,6 +32,15 @@ void check_in_place(const coco_admit::value& resource, const coco_admit::value& 
   }
   if (*changed != (*merged != resource)) std::abort();
   if (json::serialize(in_place) != json::serialize(*changed ? *merged : resource)) std::abort();
+}
+
+// As the engine merges: told that the resource is clean when a census says so (the merge then skips what the
+// overlay leaves alone), which must not change the answer.
+void check_in_place(const coco_admit::value& resource, const coco_admit::value& overlay,
+                    const coco_admit::result<coco_admit::value>& merged) {
+  using coco_admit::strategic_merge::resource_state;
+  check_in_place(resource, overlay, merged, resource_state::unknown);
+  if (coco_admit::strategic_merge::take_census(resource).clean) check_in_place(resource, overlay, merged, resource_state::clean);
 }
 
 }  // namespace

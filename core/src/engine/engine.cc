@@ -780,7 +780,7 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
       }
       result<bool> changed = false;
       std::optional<bool> edited;
-      if (f.patch_strategic_merge && f.map_edits && resource_clean()) {
+      if (f.patch_strategic_merge && f.map_edits && env_.map_edits && resource_clean()) {
         auto e = apply_map_edits(*f.map_edits);
         if (!e.ok()) {
           restore_to(mark);
@@ -839,7 +839,7 @@ rule_outcome evaluator::mutate_rule(const rule& r) {
     return *out;
   }
   if (r.mutate.patch_strategic_merge) {
-    if (r.mutate.map_edits && resource_clean()) {
+    if (r.mutate.map_edits && env_.map_edits && resource_clean()) {
       auto edited = apply_map_edits(*r.mutate.map_edits);
       if (!edited.ok()) return {rule_status::error, "variable substitution failed: " + error_text(edited.err())};
       if (*edited) {

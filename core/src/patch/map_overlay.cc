@@ -32,6 +32,12 @@ bool plain_scalar(const value& v) {
   }
 }
 
+// A constant list of scalars: a leaf too.
+bool plain_leaf(const value& v) {
+  if (!v.is_array()) return plain_scalar(v);
+  return std::all_of(v.as_array().begin(), v.as_array().end(), plain_scalar);
+}
+
 // Only literals and compiled variables: a nested or runtime form may re-scan into anything.
 bool simple_template(const template_string& ts) {
   return std::all_of(ts.segments.begin(), ts.segments.end(), [](const template_segment& s) {
@@ -80,13 +86,26 @@ class compiler {
       return map(v, f.fields, depth + 1, in_list);
     }
     if (v.is_array()) {
-      // `{{@}}` would read the element's index, which the path of keys does not have: only whole-key paths.
-      if (v.size() != 1) return false;
+      if (v.size() == 0) return false;
+      // A list of constant scalars (command, args) is a leaf: replaced whole, unless the schema merges it.
+      if (std::all_of(v.as_array().begin(), v.as_array().end(), [&](const value& e) {
+            return plain_scalar(e) && !(e.is_string() && t_.strings->count(e.as_string()) != 0);
+          })) {
+        f.constant = v;
+        return true;
+      }
+      // A list of maps: one map field (without a name) per element.
       f.is_list = true;
-      path_.push_back("0");
-      const bool ok = map(v.as_array()[0], f.fields, depth + 2, true);
-      path_.pop_back();
-      return ok;
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        field element;
+        element.is_map = true;
+        path_.push_back(std::to_string(i));  // walk()'s index, as `{{@}}` would spell it
+        const bool ok = map(v.as_array()[i], element.fields, depth + 2, true);
+        path_.pop_back();
+        if (!ok) return false;
+        f.fields.push_back(std::move(element));
+      }
+      return true;
     }
     if (v.is_string()) {
       auto it = t_.strings->find(v.as_string());
@@ -128,8 +147,8 @@ list_rule rule_of(const char* map_type, std::string_view name) {
 }
 
 // The overlay element's key: a scalar string leaf.
-const value* element_key(const field& list, std::string_view key, const std::vector<value>& holes) {
-  for (const field& f : list.fields) {
+const value* element_key(const field& element, std::string_view key, const std::vector<value>& holes) {
+  for (const field& f : element.fields) {
     if (f.name != key) continue;
     if (f.is_map || f.is_list) return nullptr;
     const value& v = leaf_value(f, holes);
@@ -138,37 +157,72 @@ const value* element_key(const field& list, std::string_view key, const std::vec
   return nullptr;
 }
 
-// The resource element with key `k`, if every element is a map with a distinct string key (anything else the
-// merge reorders, drops or folds); `ok` false otherwise. Long lists check distinctness by hash, so that a
-// request with thousands of env entries is not a quadratic scan per edit.
-value* twin_in(value& list, std::string_view key, std::string_view k, bool& ok) {
+// Whether the strings are distinct: scanned when few, hashed when many (a request with thousands of env
+// entries must not cost a quadratic scan per edit).
+template <class Text>
+bool distinct(std::size_t n, Text text_of) {
   constexpr std::size_t scan_limit = 32;
-  auto& elems = list.as_array();
-  std::unordered_set<std::string_view> seen;
-  if (elems.size() > scan_limit) seen.reserve(elems.size());
-  value* twin = nullptr;
-  ok = false;
-  for (std::size_t i = 0; i < elems.size(); ++i) {
-    const value* ki = elems[i].is_object() ? elems[i].find(key) : nullptr;
-    if (ki == nullptr || !ki->is_string()) return nullptr;
-    const std::string_view text = ki->as_string();
-    if (elems.size() > scan_limit) {
-      if (!seen.insert(text).second) return nullptr;
-    } else {
-      for (std::size_t j = 0; j < i; ++j) {
-        if (elems[j].find(key)->as_string() == text) return nullptr;
-      }
+  if (n > scan_limit) {
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!seen.insert(text_of(i)).second) return false;
     }
-    if (text == k) twin = &elems[i];
+    return true;
   }
-  ok = true;
-  return twin;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (text_of(i) == text_of(j)) return false;
+    }
+  }
+  return true;
 }
 
-// Whether the leaves of a subtree copied verbatim are all plain scalars.
+// A keyed list edit: the overlay elements' keys and, for each, its twin's index in the resource list (or npos).
+struct keyed_plan {
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  std::vector<std::string_view> keys;
+  std::vector<std::size_t> twins;
+};
+
+// Plans the merge of `list`'s elements into `existing` (nullptr: none) by `key`, when the merge would only
+// merge twins and put the overlay's elements first: every overlay element has a distinct string key, and every
+// resource element is a map with a distinct string key (anything else the merge reorders, drops or folds).
+std::optional<keyed_plan> plan_keyed(const field& list, std::string_view key, const value* existing,
+                                     const std::vector<value>& holes) {
+  keyed_plan p;
+  p.keys.reserve(list.fields.size());
+  for (const field& e : list.fields) {
+    const value* k = element_key(e, key, holes);
+    if (k == nullptr) return std::nullopt;  // an element without its key: dropped by the merge
+    p.keys.push_back(k->as_string());
+  }
+  if (!distinct(p.keys.size(), [&](std::size_t i) { return p.keys[i]; })) return std::nullopt;
+  p.twins.assign(p.keys.size(), keyed_plan::npos);
+  if (existing == nullptr) return p;
+  const auto& elems = existing->as_array();
+  std::vector<std::string_view> have(elems.size());
+  for (std::size_t i = 0; i < elems.size(); ++i) {
+    const value* ki = elems[i].is_object() ? elems[i].find(key) : nullptr;
+    if (ki == nullptr || !ki->is_string()) return std::nullopt;
+    have[i] = ki->as_string();
+  }
+  if (!distinct(have.size(), [&](std::size_t i) { return have[i]; })) return std::nullopt;
+  for (std::size_t o = 0; o < p.keys.size(); ++o) {
+    for (std::size_t i = 0; i < have.size(); ++i) {
+      if (have[i] == p.keys[o]) {
+        p.twins[o] = i;
+        break;
+      }
+    }
+  }
+  return p;
+}
+
+// Whether the leaves of a subtree copied verbatim are all plain.
 bool plain_leaves(const std::vector<field>& fields, const std::vector<value>& holes) {
   for (const field& f : fields) {
-    if (f.is_map || f.is_list ? !plain_leaves(f.fields, holes) : !plain_scalar(leaf_value(f, holes))) return false;
+    if (f.is_map || f.is_list ? !plain_leaves(f.fields, holes) : !plain_leaf(leaf_value(f, holes))) return false;
   }
   return true;
 }
@@ -194,18 +248,22 @@ bool applies(const std::vector<field>& fields, value* node, const char* type, co
         if (!plain_leaves(f.fields, holes)) return false;
         continue;
       }
-      const value* k = element_key(f, r.key, holes);
-      if (k == nullptr) return false;  // an element without its key: dropped by the merge
-      value* twin = nullptr;
-      if (existing != nullptr) {
-        bool ok = false;
-        twin = twin_in(*existing, r.key, k->as_string(), ok);
-        if (!ok) return false;
+      const std::optional<keyed_plan> p = plan_keyed(f, r.key, existing, holes);
+      if (!p) return false;
+      for (std::size_t o = 0; o < f.fields.size(); ++o) {
+        value* twin = p->twins[o] != keyed_plan::npos ? &existing->as_array()[p->twins[o]] : nullptr;
+        if (!applies(f.fields[o].fields, twin, r.elem_type, holes)) return false;
       }
-      if (!applies(f.fields, twin, r.elem_type, holes)) return false;
       continue;
     }
     const value& v = leaf_value(f, holes);
+    if (v.is_array()) {
+      // Replaced whole: only where the schema neither merges by key nor as a set, over a list or nothing.
+      const list_rule r = rule_of(type, f.name);
+      if (r.keyed || !r.supported || (existing != nullptr && !existing->is_array())) return false;
+      if (!plain_leaf(v)) return false;
+      continue;
+    }
     if (!plain_scalar(v)) return false;
     if (existing == nullptr) continue;
     if (existing->is_object() || existing->is_array()) return false;
@@ -216,14 +274,17 @@ bool applies(const std::vector<field>& fields, value* node, const char* type, co
 }
 
 value build(const field& f, const std::vector<value>& holes) {
-  if (!f.is_map && !f.is_list) return leaf_value(f, holes);
+  if (f.is_list) {
+    value::array_t elems;
+    elems.reserve(f.fields.size());
+    for (const field& e : f.fields) elems.push_back(build(e, holes));
+    return value(std::move(elems));
+  }
+  if (!f.is_map) return leaf_value(f, holes);
   value::object_t members;
   members.reserve(f.fields.size());
   for (const field& child : f.fields) members.push_back(member{child.name, build(child, holes)});
-  if (!f.is_list) return value(std::move(members));
-  value::array_t one;
-  one.emplace_back(std::move(members));
-  return value(std::move(one));
+  return value(std::move(members));
 }
 
 bool apply(const std::vector<field>& fields, value& node, const char* type, const std::vector<value>& holes) {
@@ -248,22 +309,30 @@ bool apply(const std::vector<field>& fields, value& node, const char* type, cons
         }
         continue;
       }
-      const std::string& k = element_key(f, r.key, holes)->as_string();
-      auto& elems = existing->as_array();
-      bool ok = false;
-      value* twin = twin_in(*existing, r.key, k, ok);
-      if (twin == nullptr) {
-        value built = build(f, holes);
-        elems.insert(elems.begin(), std::move(built.as_array()[0]));
-        changed = true;
-        continue;
+      const keyed_plan p = *plan_keyed(f, r.key, existing, holes);  // applies() planned it already
+      // Prepend: the overlay's elements in its order (merged into their twins), then the others in theirs.
+      auto& old_elems = existing->as_array();
+      value::array_t out;
+      out.reserve(old_elems.size() + f.fields.size());
+      std::vector<bool> named(old_elems.size(), false);
+      bool moved = false;
+      for (std::size_t o = 0; o < f.fields.size(); ++o) {
+        const std::size_t t = p.twins[o];
+        if (t == keyed_plan::npos) {
+          out.push_back(build(f.fields[o], holes));
+          moved = true;
+          continue;
+        }
+        changed = apply(f.fields[o].fields, old_elems[t], r.elem_type, holes) || changed;
+        moved = moved || t != o;
+        named[t] = true;
+        out.push_back(std::move(old_elems[t]));
       }
-      changed = apply(f.fields, *twin, r.elem_type, holes) || changed;
-      // Prepend: the elements the overlay names come first.
-      if (twin != &elems.front()) {
-        std::rotate(elems.begin(), elems.begin() + (twin - elems.data()), elems.begin() + (twin - elems.data()) + 1);
-        changed = true;
+      for (std::size_t i = 0; i < old_elems.size(); ++i) {
+        if (!named[i]) out.push_back(std::move(old_elems[i]));
       }
+      old_elems = std::move(out);
+      changed = changed || moved;
     } else if (const value& v = leaf_value(f, holes); !(*existing == v)) {
       *existing = v;
       changed = true;

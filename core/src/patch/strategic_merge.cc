@@ -848,7 +848,9 @@ result<maybe> merger::list(const value* dest, bool owned, const value* origin, c
     const value* be = bi != first_of::npos ? base_elems[bi] : nullptr;
     const value* oe = oi != first_of::npos ? origin_elems[oi] : nullptr;
     maybe merged;
-    if (oe == nullptr && base_owned && resource_clean && depth < max_depth && unique_keys(be->as_object())) {
+    // (Only maps: the elements of a merged set are scalars, and as_object() on one threw.)
+    if (oe == nullptr && base_owned && resource_clean && depth < max_depth && be->is_object() &&
+        unique_keys(be->as_object())) {
       // An element the overlay does not name merges to itself in a clean resource when it repeats no key (which
       // node() would fold; the maps inside it are not walked either way): kept as it is, so that a foreach
       // merging into one element of n is not n walks of the other elements.

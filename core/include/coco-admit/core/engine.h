@@ -106,6 +106,10 @@ struct engine_environment {
   /// Keep the object as it was before the first patch (admission diffs the
   /// result against it). Taken lazily: a request no rule patches costs no copy.
   bool keep_original = false;
+  /// Apply the map edits the compiler made of simple patchStrategicMerge overlays (map_overlay.h). false sends
+  /// every overlay through substitution and the general merge: the two must agree, which tests and the
+  /// admission_review fuzzer check by running both.
+  bool map_edits = true;
 };
 
 namespace engine {
