@@ -410,9 +410,12 @@ expected_response reference_mutate_expectation(const pod_spec& spec) {
   e.uid = spec.uid;
   e.allowed = true;
   // runtimeClassName, the initdata annotation, two labels, and per container
-  // the env list [LOG_LEVEL] -> [POD_NAMESPACE, LOG_LEVEL] diffed index-wise
-  // as Kyverno's webhook does (replace name, remove value, add valueFrom, add).
-  e.patch_ops = 4 + 4 * std::max(1, spec.containers);
+  // the env list [LOG_LEVEL] -> [POD_NAMESPACE, LOG_LEVEL]. With one container
+  // every change is a map edit, whose logged patch adds env/0; with more, the
+  // foreach puts each container first in turn, and the patch is the diff,
+  // index-wise as Kyverno's webhook makes it (replace name, remove value, add
+  // valueFrom, add).
+  e.patch_ops = spec.containers <= 1 ? 5 : 4 + 4 * spec.containers;
   e.patch_paths = {"/spec/runtimeClassName", "/metadata/annotations/io.katacontainers.config.hypervisor.cc_init_data",
                    "/metadata/labels/tenant.example.com~1namespace", "/metadata/labels/app.kubernetes.io~1managed-by"};
   return e;

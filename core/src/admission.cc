@@ -296,6 +296,7 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
       diff_parsed = parsed_object.type() == simdjson::dom::element_type::OBJECT;
     }
     e.keep_original = !deleting && !diff_parsed;
+    e.log_edits_patch = diff_parsed;
     engine_response r = engine::mutate(prog, std::move(req), e);
     record(r, outcome);
     collect_warnings(r);
@@ -327,7 +328,11 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
     if (!deleting && ran && r.resource.is_object()) {
       std::string patch;
       std::size_t ops = 0;
-      if (diff_parsed) {
+      if (r.edits_patch) {
+        // Every change was a map edit, which logged its operations as it made them: no diff needed.
+        if (r.edits_patch_ops > 0) patch = std::move(*r.edits_patch);
+        ops = r.edits_patch_ops;
+      } else if (diff_parsed) {
         if (auto n = json_patch::diff_serialized(parsed_object, r.resource, patch)) {
           ops = *n;
         } else if (auto original = json::from_element(parsed_object); original.ok()) {

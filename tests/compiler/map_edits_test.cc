@@ -11,8 +11,10 @@
 
 #include "coco-admit/compiler/compiler.h"
 #include "coco-admit/core/admission.h"
+#include "coco-admit/core/coco/base64.h"
 #include "coco-admit/core/engine.h"
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/json_patch.h"
 #include "coco-admit/core/map_overlay.h"
 #include "policy_helpers.h"
 
@@ -91,14 +93,47 @@ std::string admit(const program& p, const value& pod, bool edits) {
   return out;
 }
 
-/// Both ways on one pod: engine outcome and admission response must be the same.
+/// A mutate response without its patch, and the pod with the patch applied: the patches themselves may differ (map
+/// edits log their operations, the general way diffs, and member order follows the operations), so two responses
+/// are compared as the API server would see them.
+struct applied_response {
+  std::string rest;
+  value patched;
+};
+
+applied_response as_applied(const std::string& response, const value& pod) {
+  auto doc = json::parse(response);
+  EXPECT_TRUE(doc.ok()) << response;
+  if (!doc.ok()) return {response, value()};
+  value& r = (*doc)["response"];
+  value patched = pod;
+  if (const value* patch = r.find("patch")) {
+    patched = value("the patch does not apply");
+    auto bytes = coco::base64_decode_strict(patch->as_string());
+    auto ops_json = bytes.ok() ? json::parse(*bytes) : result<value>(bytes.err());
+    auto ops = ops_json.ok() ? json_patch::parse(*ops_json) : result<std::vector<json_patch::operation>>(ops_json.err());
+    if (ops.ok()) {
+      if (auto applied = json_patch::apply(pod, *ops); applied.ok()) patched = std::move(applied).value();
+    }
+    EXPECT_FALSE(patched.is_string()) << response;
+    r.erase("patch");
+  }
+  return {json::serialize(*doc), std::move(patched)};
+}
+
+/// Both ways on one pod: engine outcome and admission response (the patch as applied) must be the same.
 void expect_same_answers(const std::string& policy_text, const value& pod) {
   auto p = compile_json(policy_text);
   ASSERT_TRUE(p);
   const engine_response a = engine::mutate(*p, engine_request::from_object(pod), with_edits(true));
   const engine_response b = engine::mutate(*p, engine_request::from_object(pod), with_edits(false));
   ASSERT_EQ(outcome_text(a), outcome_text(b)) << policy_text << "\non " << json::serialize(pod);
-  ASSERT_EQ(admit(*p, pod, true), admit(*p, pod, false)) << policy_text << "\non " << json::serialize(pod);
+  const applied_response x = as_applied(admit(*p, pod, true), pod);
+  const applied_response y = as_applied(admit(*p, pod, false), pod);
+  ASSERT_EQ(x.rest, y.rest) << policy_text << "\non " << json::serialize(pod);
+  // value::operator== ignores member order; the engine's own object (above) holds it to the merge's.
+  ASSERT_TRUE(x.patched == y.patched) << json::serialize(x.patched) << "\nvs " << json::serialize(y.patched) << "\n"
+                                      << policy_text << "\non " << json::serialize(pod);
 }
 
 const char* const base_pod = R"(

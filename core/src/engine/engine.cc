@@ -109,6 +109,7 @@ class evaluator {
     lenient_opts_ = opts_;
     lenient_opts_.lenient = true;
     lenient_opts_.unavailable = &deferred_errors_;
+    if (env.log_edits_patch) edits_log_.emplace();
   }
 
   engine_response run(rule_type type);
@@ -196,6 +197,7 @@ class evaluator {
   void resource_changed() {
     resource_nodes_.reset();
     resource_clean_.reset();
+    edits_log_.reset();  // a change the log does not know of (apply_map_edits keeps its own)
   }
   result<bool> apply_psm(value overlay, std::string& skip_reason);
   /// The rule's overlay as map edits (map_overlay.h): whether the resource changed, or nullopt when the overlay
@@ -274,6 +276,8 @@ class evaluator {
   variables::options lenient_opts_;
   /// The resource before the first patch, when the environment asks for it.
   std::optional<value> original_;
+  /// The patch of every change so far, while all were map edits (engine_environment::log_edits_patch).
+  std::optional<patch_log> edits_log_;
   /// Context entries replaced by a later load (a foreach entry named like a rule entry): position and old value,
   /// put back by restore_to.
   std::vector<std::pair<std::size_t, value>> shadowed_;
@@ -549,11 +553,13 @@ result<std::optional<bool>> evaluator::apply_map_edits(const map_overlay& edits)
   // The same backups apply_psm takes, before the resource can change.
   note_original();
   if (in_foreach_rule_ && !foreach_backup_ && !foreach_single_merge_) foreach_backup_ = resource();
-  const std::optional<bool> changed = apply_map_overlay(edits, holes, resource());
+  std::optional<patch_log> log = std::move(edits_log_);
+  const std::optional<bool> changed = apply_map_overlay(edits, holes, resource(), log ? &*log : nullptr);
   if (changed && *changed) {
     resource_changed();
     resource_clean_ = true;  // it was, and every value set is a plain scalar
   }
+  if (log && !log->reordered) edits_log_ = std::move(log);  // else the review's patch is a diff
   return changed;
 }
 
@@ -1168,6 +1174,10 @@ engine_response evaluator::run(rule_type type) {
   }
   out.resource = std::move(resource());
   out.original = std::move(original_);
+  if (edits_log_) {
+    out.edits_patch = "[" + std::move(edits_log_->ops) + "]";
+    out.edits_patch_ops = edits_log_->count;
+  }
   return out;
 }
 

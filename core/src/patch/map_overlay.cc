@@ -287,7 +287,37 @@ value build(const field& f, const std::vector<value>& holes) {
   return value(std::move(members));
 }
 
-bool apply(const std::vector<field>& fields, value& node, const char* type, const std::vector<value>& holes) {
+// Where apply() is, for the patch it logs: the log (nullptr: none) and the JSON pointer of the node it edits.
+struct recorder {
+  patch_log* log = nullptr;
+  std::string pointer;
+
+  void push(std::string_view op, std::string_view path, const value* v) {
+    if (log->count++ > 0) log->ops.push_back(',');
+    log->ops += "{\"op\":\"";
+    log->ops += op;
+    log->ops += "\",\"path\":";
+    json::append_quoted(path, log->ops);
+    if (v != nullptr) {
+      log->ops += ",\"value\":";
+      json::serialize_to(*v, log->ops);
+    }
+    log->ops.push_back('}');
+  }
+  /// The pointer of a member or element of the node, for as long as `descend` lives.
+  struct descend {
+    recorder& r;
+    std::size_t size;
+    descend(recorder& rec, std::string_view token) : r(rec), size(rec.pointer.size()) {
+      r.pointer += '/';
+      r.pointer += json::escape_pointer_token(token);
+    }
+    ~descend() { r.pointer.resize(size); }
+  };
+};
+
+bool apply(const std::vector<field>& fields, value& node, const char* type, const std::vector<value>& holes,
+           recorder& rec) {
   if (type == nullptr) type = strategic_merge::type_of_map(node);
   bool changed = false;
   std::vector<std::pair<std::string_view, const field*>> fresh;
@@ -298,14 +328,17 @@ bool apply(const std::vector<field>& fields, value& node, const char* type, cons
     } else if (f.add_if_absent) {
       continue;
     } else if (f.is_map) {
-      changed = apply(f.fields, *existing, strategic_merge::schema_of_field(type, f.name).type, holes) || changed;
+      const recorder::descend here(rec, f.name);
+      changed = apply(f.fields, *existing, strategic_merge::schema_of_field(type, f.name).type, holes, rec) || changed;
     } else if (f.is_list) {
+      const recorder::descend here(rec, f.name);
       const list_rule r = rule_of(type, f.name);
       if (!r.keyed) {
         value replaced = build(f, holes);
         if (!(*existing == replaced)) {
           *existing = std::move(replaced);
           changed = true;
+          if (rec.log != nullptr) rec.push("replace", rec.pointer, existing);
         }
         continue;
       }
@@ -316,14 +349,39 @@ bool apply(const std::vector<field>& fields, value& node, const char* type, cons
       out.reserve(old_elems.size() + f.fields.size());
       std::vector<bool> named(old_elems.size(), false);
       bool moved = false;
+      // For the log: the original index of the element at each position, as the operations so far left them
+      // (each step puts one element at position o; the others keep their order behind it).
+      constexpr std::size_t added = keyed_plan::npos;
+      std::vector<std::size_t> at;
+      if (rec.log != nullptr) {
+        at.resize(old_elems.size());
+        for (std::size_t i = 0; i < at.size(); ++i) at[i] = i;
+      }
       for (std::size_t o = 0; o < f.fields.size(); ++o) {
         const std::size_t t = p.twins[o];
         if (t == keyed_plan::npos) {
           out.push_back(build(f.fields[o], holes));
           moved = true;
+          if (rec.log != nullptr) {
+            const recorder::descend here(rec, std::to_string(o));
+            rec.push("add", rec.pointer, &out.back());
+            at.insert(at.begin() + static_cast<std::ptrdiff_t>(o), added);
+          }
           continue;
         }
-        changed = apply(f.fields[o].fields, old_elems[t], r.elem_type, holes) || changed;
+        std::size_t c = o;
+        std::optional<recorder::descend> in_twin;
+        if (rec.log != nullptr) {
+          c = static_cast<std::size_t>(std::find(at.begin() + static_cast<std::ptrdiff_t>(o), at.end(), t) - at.begin());
+          in_twin.emplace(rec, std::to_string(c));
+        }
+        changed = apply(f.fields[o].fields, old_elems[t], r.elem_type, holes, rec) || changed;
+        in_twin.reset();
+        if (rec.log != nullptr && c != o) {
+          rec.log->reordered = true;
+          at.erase(at.begin() + static_cast<std::ptrdiff_t>(c));
+          at.insert(at.begin() + static_cast<std::ptrdiff_t>(o), t);
+        }
         moved = moved || t != o;
         named[t] = true;
         out.push_back(std::move(old_elems[t]));
@@ -336,11 +394,21 @@ bool apply(const std::vector<field>& fields, value& node, const char* type, cons
     } else if (const value& v = leaf_value(f, holes); !(*existing == v)) {
       *existing = v;
       changed = true;
+      if (rec.log != nullptr) {
+        const recorder::descend here(rec, f.name);
+        rec.push("replace", rec.pointer, existing);
+      }
     }
   }
   // kyaml appends the fields a map lacks after its own, in sorted order.
   std::sort(fresh.begin(), fresh.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [name, f] : fresh) node.as_object().push_back(member{std::string(name), build(*f, holes)});
+  for (const auto& [name, f] : fresh) {
+    node.as_object().push_back(member{std::string(name), build(*f, holes)});
+    if (rec.log != nullptr) {
+      const recorder::descend here(rec, name);
+      rec.push("add", rec.pointer, &node.as_object().back().val);
+    }
+  }
   return changed || !fresh.empty();
 }
 
@@ -361,10 +429,12 @@ std::optional<map_overlay> compile_map_overlay(const tmpl& overlay) {
   return out;
 }
 
-std::optional<bool> apply_map_overlay(const map_overlay& overlay, const std::vector<value>& holes, value& resource) {
+std::optional<bool> apply_map_overlay(const map_overlay& overlay, const std::vector<value>& holes, value& resource,
+                                      patch_log* log) {
   if (!resource.is_object() || holes.size() != overlay.holes.size()) return std::nullopt;
   if (!applies(overlay.fields, &resource, nullptr, holes)) return std::nullopt;
-  return apply(overlay.fields, resource, nullptr, holes);
+  recorder rec{log, {}};
+  return apply(overlay.fields, resource, nullptr, holes, rec);
 }
 
 std::string describe(const map_overlay& overlay) {

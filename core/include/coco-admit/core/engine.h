@@ -53,6 +53,10 @@ struct engine_response {
   /// Mutation with engine_environment::keep_original: the object as it was
   /// before the first patch; empty when no rule got as far as patching.
   std::optional<value> original;
+  /// Mutation with engine_environment::log_edits_patch, when every change to the object was a map edit: the
+  /// JSON Patch (a JSON array) from the object as it came to `resource`, and its number of operations.
+  std::optional<std::string> edits_patch;
+  std::size_t edits_patch_ops = 0;
 };
 
 /// What the request is about. `object` is null on DELETE, `old_object` null
@@ -110,6 +114,9 @@ struct engine_environment {
   /// every overlay through substitution and the general merge: the two must agree, which tests and the
   /// admission_review fuzzer check by running both.
   bool map_edits = true;
+  /// Log the JSON Patch of the map edits as they are made (map_overlay.h), so that a review whose every change
+  /// was a map edit gets its patch without a diff (engine_response::edits_patch).
+  bool log_edits_patch = false;
 };
 
 namespace engine {

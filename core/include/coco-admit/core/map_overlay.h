@@ -73,10 +73,22 @@ struct map_overlay {
 /// The overlay as edits, or nullopt when it is not one of them (see above).
 std::optional<map_overlay> compile_map_overlay(const tmpl& overlay);
 
+/// JSON Patch (RFC 6902) operations that take a resource from where it was to where apply_map_overlay left it,
+/// written change by change as the edits make them (comma-separated, without the enclosing brackets): the
+/// mutating webhook's patch without a diff when every change of a review was a map edit.
+struct patch_log {
+  std::string ops;
+  std::size_t count = 0;
+  /// An edit moved a list element (a twin put first). Not logged: a foreach over the elements moves each in turn,
+  /// often back to where they all were, and a diff then says in half the operations what changed.
+  bool reordered = false;
+};
+
 /// Applies the overlay to `resource` (whose census is clean), with the values of its holes. Returns whether the
 /// resource changed, or nullopt (and changes nothing) when a value or a resource node is of a kind the general
-/// merge treats otherwise.
-std::optional<bool> apply_map_overlay(const map_overlay& overlay, const std::vector<value>& holes, value& resource);
+/// merge treats otherwise. With a `log`, appends the operations of the changes.
+std::optional<bool> apply_map_overlay(const map_overlay& overlay, const std::vector<value>& holes, value& resource,
+                                      patch_log* log = nullptr);
 
 /// A line for the program dump: how many edits and holes.
 std::string describe(const map_overlay& overlay);
