@@ -17,6 +17,7 @@
 #include "coco-admit/core/coco/base64.h"
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/yaml.h"
+#include "policy_helpers.h"
 
 using namespace coco_admit;
 namespace fs = std::filesystem;
@@ -146,26 +147,6 @@ class pod_generator {
   std::mt19937 rng_;
 };
 
-std::string review_of(const value& pod) {
-  value review = value::object();
-  review.set("apiVersion", value("admission.k8s.io/v1"));
-  review.set("kind", value("AdmissionReview"));
-  value req = value::object();
-  req.set("uid", value("u"));
-  value kind = value::object();
-  kind.set("group", value(""));
-  kind.set("version", value("v1"));
-  kind.set("kind", value("Pod"));
-  req.set("kind", std::move(kind));
-  req.set("operation", value("CREATE"));
-  const value* md = pod.find("metadata");
-  req.set("namespace", *md->find("namespace"));
-  req.set("name", *md->find("name"));
-  req.set("object", pod);
-  review.set("request", std::move(req));
-  return json::serialize(review);
-}
-
 struct policy_set {
   std::string name;
   std::shared_ptr<const program> prog;
@@ -186,7 +167,7 @@ int collect(const policy_set& set, int pods, std::ofstream& lines, std::vector<v
     value pod = i < pods ? gen.next(i) : extra[i - pods];
     std::string out;
     admission::review_outcome outcome;
-    admission::review(*set.prog, admission::webhook::mutate, review_of(pod), false, env, scratch, out, outcome);
+    admission::review(*set.prog, admission::webhook::mutate, coco_admit::testing::pod_create_review(pod), false, env, scratch, out, outcome);
     auto response = json::parse(out);
     EXPECT_TRUE(response.ok()) << out;
     if (!response.ok()) continue;

@@ -60,25 +60,6 @@ std::string outcome_text(const engine_response& r) {
   return out;
 }
 
-std::string review_of(const value& pod) {
-  value req = value::object();
-  req.set("uid", value("u"));
-  value kind = value::object();
-  kind.set("group", value(""));
-  kind.set("version", value("v1"));
-  kind.set("kind", value("Pod"));
-  req.set("kind", std::move(kind));
-  req.set("operation", value("CREATE"));
-  req.set("namespace", value("team-a"));
-  req.set("name", value("web"));
-  req.set("object", pod);
-  value review = value::object();
-  review.set("apiVersion", value("admission.k8s.io/v1"));
-  review.set("kind", value("AdmissionReview"));
-  review.set("request", std::move(req));
-  return json::serialize(review);
-}
-
 engine_environment with_edits(bool on) {
   engine_environment env;
   env.map_edits = on;
@@ -89,7 +70,7 @@ std::string admit(const program& p, const value& pod, bool edits) {
   admission::scratch scratch;
   admission::review_outcome outcome;
   std::string out;
-  admission::review(p, admission::webhook::mutate, review_of(pod), false, with_edits(edits), scratch, out, outcome);
+  admission::review(p, admission::webhook::mutate, coco_admit::testing::pod_create_review(pod), false, with_edits(edits), scratch, out, outcome);
   return out;
 }
 

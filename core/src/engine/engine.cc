@@ -109,7 +109,10 @@ class evaluator {
     lenient_opts_ = opts_;
     lenient_opts_.lenient = true;
     lenient_opts_.unavailable = &deferred_errors_;
-    if (env.log_edits_patch) edits_log_.emplace();
+    if (env.log_edits_patch) {
+      edits_log_.emplace();
+      edits_log_->ops = "[";  // closed in run(): the log is the patch, with no copy to bracket it
+    }
   }
 
   engine_response run(rule_type type);
@@ -278,6 +281,7 @@ class evaluator {
   std::optional<value> original_;
   /// The patch of every change so far, while all were map edits (engine_environment::log_edits_patch).
   std::optional<patch_log> edits_log_;
+  std::vector<value> hole_values_;  ///< apply_map_edits' variables (not reentrant: substitution applies no edits)
   /// Context entries replaced by a later load (a foreach entry named like a rule entry): position and old value,
   /// put back by restore_to.
   std::vector<std::pair<std::size_t, value>> shadowed_;
@@ -543,8 +547,8 @@ result<bool> evaluator::check_conditions(const condition_block& b, std::string& 
 result<std::optional<bool>> evaluator::apply_map_edits(const map_overlay& edits) {
   // Substitution of the whole overlay would evaluate every variable before the merge, in this order: so do the
   // holes, and the first error is the same.
-  std::vector<value> holes;
-  holes.reserve(edits.holes.size());
+  std::vector<value>& holes = hole_values_;  // its capacity serves every rule of the review
+  holes.clear();
   for (const map_overlay::hole& h : edits.holes) {
     auto v = variables::substitute_string(*h.text, h.path, opts_);
     if (!v.ok()) return std::move(v).err();
@@ -1175,7 +1179,8 @@ engine_response evaluator::run(rule_type type) {
   out.resource = std::move(resource());
   out.original = std::move(original_);
   if (edits_log_) {
-    out.edits_patch = "[" + std::move(edits_log_->ops) + "]";
+    edits_log_->ops += ']';
+    out.edits_patch = std::move(edits_log_->ops);
     out.edits_patch_ops = edits_log_->count;
   }
   return out;

@@ -1,7 +1,10 @@
 #include "coco-admit/core/map_overlay.h"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
+#include <span>
 #include <string_view>
 #include <unordered_set>
 #include <utility>
@@ -304,15 +307,29 @@ struct recorder {
     }
     log->ops.push_back('}');
   }
-  /// The pointer of a member or element of the node, for as long as `descend` lives.
+  /// The pointer of a member or element of the node, for as long as `descend` lives (when there is a log).
   struct descend {
     recorder& r;
     std::size_t size;
     descend(recorder& rec, std::string_view token) : r(rec), size(rec.pointer.size()) {
+      if (r.log == nullptr) return;
       r.pointer += '/';
-      r.pointer += json::escape_pointer_token(token);
+      for (char c : token) {  // RFC 6901 escapes, appended in place
+        if (c == '~') r.pointer += "~0";
+        else if (c == '/') r.pointer += "~1";
+        else r.pointer += c;
+      }
     }
-    ~descend() { r.pointer.resize(size); }
+    descend(recorder& rec, std::size_t index) : r(rec), size(rec.pointer.size()) {
+      if (r.log == nullptr) return;
+      char digits[24];
+      const auto end = std::to_chars(digits, digits + sizeof digits, index).ptr;
+      r.pointer += '/';
+      r.pointer.append(digits, end);
+    }
+    ~descend() {
+      if (r.log != nullptr) r.pointer.resize(size);
+    }
   };
 };
 
@@ -320,11 +337,24 @@ bool apply(const std::vector<field>& fields, value& node, const char* type, cons
            recorder& rec) {
   if (type == nullptr) type = strategic_merge::type_of_map(node);
   bool changed = false;
-  std::vector<std::pair<std::string_view, const field*>> fresh;
+  // The fields the map lacks: few, so kept on the stack unless there are many.
+  constexpr std::size_t on_stack = 8;
+  std::array<const field*, on_stack> fresh_fixed{};
+  std::vector<const field*> fresh_spilled;
+  std::size_t fresh_count = 0;
+  auto note_fresh = [&](const field* f) {
+    if (fresh_count < on_stack && fresh_spilled.empty()) {
+      fresh_fixed[fresh_count++] = f;
+      return;
+    }
+    if (fresh_spilled.empty()) fresh_spilled.assign(fresh_fixed.begin(), fresh_fixed.begin() + static_cast<std::ptrdiff_t>(fresh_count));
+    fresh_spilled.push_back(f);
+    ++fresh_count;
+  };
   for (const field& f : fields) {
     value* existing = node.find(f.name);
     if (existing == nullptr) {
-      fresh.emplace_back(f.name, &f);
+      note_fresh(&f);
     } else if (f.add_if_absent) {
       continue;
     } else if (f.is_map) {
@@ -363,7 +393,7 @@ bool apply(const std::vector<field>& fields, value& node, const char* type, cons
           out.push_back(build(f.fields[o], holes));
           moved = true;
           if (rec.log != nullptr) {
-            const recorder::descend here(rec, std::to_string(o));
+            const recorder::descend here(rec, o);
             rec.push("add", rec.pointer, &out.back());
             at.insert(at.begin() + static_cast<std::ptrdiff_t>(o), added);
           }
@@ -373,7 +403,7 @@ bool apply(const std::vector<field>& fields, value& node, const char* type, cons
         std::optional<recorder::descend> in_twin;
         if (rec.log != nullptr) {
           c = static_cast<std::size_t>(std::find(at.begin() + static_cast<std::ptrdiff_t>(o), at.end(), t) - at.begin());
-          in_twin.emplace(rec, std::to_string(c));
+          in_twin.emplace(rec, c);
         }
         changed = apply(f.fields[o].fields, old_elems[t], r.elem_type, holes, rec) || changed;
         in_twin.reset();
@@ -401,8 +431,11 @@ bool apply(const std::vector<field>& fields, value& node, const char* type, cons
     }
   }
   // kyaml appends the fields a map lacks after its own, in sorted order.
-  std::sort(fresh.begin(), fresh.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [name, f] : fresh) {
+  const std::span<const field*> fresh = fresh_spilled.empty() ? std::span<const field*>(fresh_fixed.data(), fresh_count)
+                                                               : std::span<const field*>(fresh_spilled);
+  std::sort(fresh.begin(), fresh.end(), [](const field* a, const field* b) { return a->name < b->name; });
+  for (const field* f : fresh) {
+    const std::string& name = f->name;
     node.as_object().push_back(member{std::string(name), build(*f, holes)});
     if (rec.log != nullptr) {
       const recorder::descend here(rec, name);

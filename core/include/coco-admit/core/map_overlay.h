@@ -74,8 +74,9 @@ struct map_overlay {
 std::optional<map_overlay> compile_map_overlay(const tmpl& overlay);
 
 /// JSON Patch (RFC 6902) operations that take a resource from where it was to where apply_map_overlay left it,
-/// written change by change as the edits make them (comma-separated, without the enclosing brackets): the
-/// mutating webhook's patch without a diff when every change of a review was a map edit.
+/// written change by change as the edits make them, each appended to `ops` after a comma once `count` is not 0
+/// (the engine opens `ops` with '[' and closes it): the mutating webhook's patch without a diff when every change
+/// of a review was a map edit.
 struct patch_log {
   std::string ops;
   std::size_t count = 0;
