@@ -334,6 +334,18 @@ TEST(MapEdits, KeyedListsInKyamlsOrder) {
   value repeated = pod;
   repeated["spec"]["containers"].as_array()[1].set("env", doc(R"([{"name":"A","value":"0"},{"name":"A","value":"1"}])"));
   expect_same_answers(policy_with({overlay}), repeated);
+  // Ports are merged by containerPort, a number: matched by its spelling, as the merge matches them (so "8080"
+  // finds 8080).
+  value ports = pod;
+  ports["spec"]["containers"].as_array()[1].set("ports", doc(R"([{"containerPort":8080,"protocol":"TCP"}])"));
+  for (const char* port : {R"(8443)", R"(8080)", R"("8080")", R"("{{ `8080` }}")"}) {
+    const std::string with_port =
+        std::string(R"({"spec":{"containers":[{"name":"web","ports":[{"name":"p","containerPort":)") + port + "}]}]}}";
+    auto compiled = compile_json(policy_with({with_port}));
+    ASSERT_TRUE(compiled);
+    EXPECT_EQ(rules_with_edits(*compiled), 1u) << with_port;
+    expect_same_answers(policy_with({with_port}), ports);
+  }
 }
 
 // Lists: keyed ones (containers, env by name), replaced ones (args, tolerations), in rules and in foreach
@@ -364,6 +376,7 @@ class list_generator {
         c.set("env", std::move(env));
       }
       if (pick(4) == 0) c.set("args", doc(R"(["serve"])"));
+      if (pick(4) == 0) c.set("ports", doc(pick(2) == 0 ? R"([{"containerPort":8080}])" : R"([{"containerPort":8080},{"containerPort":9090}])"));
       if (pick(4) == 0) c.set("resources", doc(R"({"limits":{"cpu":"1"}})"));
       containers.push_back(std::move(c));
     }
@@ -393,6 +406,7 @@ class list_generator {
       add("env", env + "]");
     }
     if (pick(4) == 0) add("args", R"(["run"])");
+    if (pick(4) == 0) add("ports", pick(2) == 0 ? R"([{"name":"http","containerPort":8080}])" : R"([{"containerPort":9090},{"containerPort":443}])");
     if (pick(4) == 0) add("resources", R"({"limits":{"cpu":"{{ `2` }}","memory":"1Gi"}})");
     if (pick(6) == 0) add("securityContext", R"({"runAsNonRoot":true})");
     if (out.size() == 1) add("image", R"("nginx:3")");

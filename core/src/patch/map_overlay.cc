@@ -149,15 +149,30 @@ list_rule rule_of(const char* map_type, std::string_view name) {
   return list_rule{true, s.list_key, s.type, true};
 }
 
-// The overlay element's key: a scalar string leaf.
+// The overlay element's key: a scalar leaf.
 const value* element_key(const field& element, std::string_view key, const std::vector<value>& holes) {
   for (const field& f : element.fields) {
     if (f.name != key) continue;
     if (f.is_map || f.is_list) return nullptr;
-    const value& v = leaf_value(f, holes);
-    return v.is_string() ? &v : nullptr;
+    return &leaf_value(f, holes);
   }
   return nullptr;
+}
+
+// The text the merge matches list elements by (strategic_merge.cc, text_into): a string as it is, an integer
+// (containerPort) or a boolean spelled out. nullopt for anything else, whose spelling is left to the merge.
+// `storage[i]` holds a spelled-out text; it is sized once, on the first one, so earlier views stay put.
+std::optional<std::string_view> key_text(const value& v, std::vector<std::string>& storage, std::size_t i,
+                                         std::size_t n) {
+  switch (v.type()) {
+    case value::kind::string: return std::string_view(v.as_string());
+    case value::kind::boolean: return std::string_view(v.as_bool() ? "true" : "false");
+    case value::kind::integer:
+      if (storage.empty()) storage.resize(n);
+      storage[i] = std::to_string(v.as_int());
+      return std::string_view(storage[i]);
+    default: return std::nullopt;
+  }
 }
 
 // Whether the strings are distinct: scanned when few, hashed when many (a request with thousands of env
@@ -181,34 +196,40 @@ bool distinct(std::size_t n, Text text_of) {
   return true;
 }
 
-// A keyed list edit: the overlay elements' keys and, for each, its twin's index in the resource list (or npos).
+// A keyed list edit: the overlay elements' key texts and, for each, its twin's index in the resource list (or
+// npos).
 struct keyed_plan {
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
   std::vector<std::string_view> keys;
   std::vector<std::size_t> twins;
+  std::vector<std::string> spelled;  // the keys' texts that are not strings of the overlay
 };
 
 // Plans the merge of `list`'s elements into `existing` (nullptr: none) by `key`, when the merge would only
-// merge twins and put the overlay's elements first: every overlay element has a distinct string key, and every
-// resource element is a map with a distinct string key (anything else the merge reorders, drops or folds).
+// merge twins and put the overlay's elements first: every overlay element has a key with a distinct text, and
+// every resource element is a map with such a key (anything else the merge reorders, drops or folds).
 std::optional<keyed_plan> plan_keyed(const field& list, std::string_view key, const value* existing,
                                      const std::vector<value>& holes) {
   keyed_plan p;
-  p.keys.reserve(list.fields.size());
-  for (const field& e : list.fields) {
-    const value* k = element_key(e, key, holes);
-    if (k == nullptr) return std::nullopt;  // an element without its key: dropped by the merge
-    p.keys.push_back(k->as_string());
+  const std::size_t n = list.fields.size();
+  p.keys.reserve(n);
+  for (std::size_t o = 0; o < n; ++o) {
+    const value* k = element_key(list.fields[o], key, holes);
+    std::optional<std::string_view> text = k != nullptr ? key_text(*k, p.spelled, o, n) : std::nullopt;
+    if (!text) return std::nullopt;  // an element without its key: dropped by the merge
+    p.keys.push_back(*text);
   }
   if (!distinct(p.keys.size(), [&](std::size_t i) { return p.keys[i]; })) return std::nullopt;
   p.twins.assign(p.keys.size(), keyed_plan::npos);
   if (existing == nullptr) return p;
   const auto& elems = existing->as_array();
   std::vector<std::string_view> have(elems.size());
+  std::vector<std::string> have_spelled;
   for (std::size_t i = 0; i < elems.size(); ++i) {
     const value* ki = elems[i].is_object() ? elems[i].find(key) : nullptr;
-    if (ki == nullptr || !ki->is_string()) return std::nullopt;
-    have[i] = ki->as_string();
+    std::optional<std::string_view> text = ki != nullptr ? key_text(*ki, have_spelled, i, elems.size()) : std::nullopt;
+    if (!text) return std::nullopt;
+    have[i] = *text;
   }
   if (!distinct(have.size(), [&](std::size_t i) { return have[i]; })) return std::nullopt;
   for (std::size_t o = 0; o < p.keys.size(); ++o) {
