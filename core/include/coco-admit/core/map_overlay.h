@@ -11,19 +11,21 @@
 //   - a nested map merges into the resource's map at its key;
 //   - keys the resource map lacks are appended after its existing keys in sorted order, each with the overlay's
 //     subtree (anchors unwrapped, in overlay order);
-//   - a list the schema merges by key (containers by name, env by name, ...): the element is merged into the
-//     resource's element with the same key, which moves to the front, or is put in front when there is none
-//     (kyaml's Prepend); any other list is replaced by the overlay's.
+//   - a list the schema merges by key (containers by name, env by name, ports by containerPort, ...): each
+//     overlay element is merged into the resource's element with the same key, or is new; the overlay's elements
+//     come first, in its order, then the others in theirs (kyaml's Prepend); any other list (of maps, or a
+//     constant list of scalars) is replaced by the overlay's.
 // So the compiler keeps such an overlay as this tree of fields, and the engine applies it in place: the
 // variables are evaluated one by one (the holes, in the order substitution would meet them), and the overlay is
 // never built as a value, preprocessed or merged.
 //
-// Everything else goes the general way, decided where it is cheapest: lists of several elements or of scalars,
-// anchors in lists, `$patch` and other directives, other anchors, variables in keys, `{{@}}`, nulls, empty maps,
+// Everything else goes the general way, decided where it is cheapest: empty lists, lists of scalars with variables
+// or of maps and scalars mixed, anchors in lists, `$patch` and other directives, other anchors, variables in keys, `{{@}}`, nulls, empty maps,
 // apiVersion+kind (which would choose a schema) when compiling (compile_map_overlay gives nullopt); when applying,
 // before anything changed (apply_map_overlay gives nullopt), a resource node or a variable's value of another kind
 // than the overlay's (an error or a deletion in the general merge), a keyed list whose elements do not all carry
-// distinct string keys, or an overlay element without a string key.
+// distinct keys, or an overlay element without one (keys are strings, integers or booleans, matched by their
+// spelling as the merge matches them).
 //
 //   metadata: {labels: {+(team): "{{ request.namespace }}", tier: web}}
 //   ->  field metadata (map)
