@@ -36,7 +36,7 @@ constexpr std::size_t bounded_parser_depth = json::max_depth + 1;
 std::string str_at(const value* obj, std::string_view key) {
   if (obj == nullptr) return {};
   const value* v = obj->find(key);
-  return v != nullptr && v->is_string() ? v->as_string() : std::string();
+  return v != nullptr && v->is_string() ? std::string(v->as_string_view()) : std::string();
 }
 
 void open_response(std::string& out, std::string_view api_version, std::string_view uid, bool allowed) {

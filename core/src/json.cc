@@ -83,7 +83,12 @@ convert_error convert(const simdjson::dom::element& e, value& out, std::size_t d
     case t::DOUBLE: become(out, e.get_double().value_unsafe()); return convert_error::none;
     case t::STRING: {
       std::string_view s = e.get_string().value_unsafe();
-      become(out, std::string(s.data(), s.size()));
+      // A lazy level's strings stay in the parser's buffer, which outlives its lazy values.
+      if constexpr (one_level) {
+        become(out, lazy_string{s.data(), s.size()});
+      } else {
+        become(out, std::string(s.data(), s.size()));
+      }
       return convert_error::none;
     }
     case t::ARRAY: {
@@ -201,7 +206,7 @@ void write(const value& v, std::string& out, int level) {
       return;
     }
     case value::kind::number: append_number(v.as_double(), out); return;
-    case value::kind::string: append_quoted(v.as_string(), out); return;
+    case value::kind::string: append_quoted(v.as_string_view(), out); return;
     case value::kind::array: {
       const auto& a = v.as_array();
       out.push_back('[');
@@ -404,7 +409,7 @@ bool equal(const simdjson::dom::element& a, const value& b) noexcept {
     }
     case t::UINT64: return b.is_number() && static_cast<double>(a.get_uint64().value_unsafe()) == b.as_double();
     case t::DOUBLE: return b.is_number() && a.get_double().value_unsafe() == b.as_double();
-    case t::STRING: return b.is_string() && a.get_string().value_unsafe() == b.as_string();
+    case t::STRING: return b.is_string() && a.get_string().value_unsafe() == b.as_string_view();
     case t::ARRAY: {
       if (!b.is_array()) return false;
       const value::array_t& y = b.as_array();

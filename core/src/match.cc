@@ -38,7 +38,7 @@ std::vector<std::string> split(std::string_view s, char sep) {
 std::string_view string_member(const value* obj, std::string_view key) {
   if (obj == nullptr) return {};
   const value* v = obj->find(key);
-  return v != nullptr && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
+  return v != nullptr && v->is_string() ? v->as_string_view() : std::string_view();
 }
 
 bool contains(const std::vector<std::string>& list, std::string_view s) {
@@ -164,7 +164,7 @@ bool label_selector_matches(const label_selector& s, const value* labels) {
       bool found = false;
       if (labels != nullptr && labels->is_object()) {
         for (const auto& m : labels->as_object()) {
-          if (m.val.is_string() && wildcard::match(k, m.key) && wildcard::match(v, m.val.as_string())) {
+          if (m.val.is_string() && wildcard::match(k, m.key) && wildcard::match(v, m.val.as_string_view())) {
             found = true;
             break;
           }
@@ -174,7 +174,7 @@ bool label_selector_matches(const label_selector& s, const value* labels) {
       continue;
     }
     const value* actual = label(k);
-    if (actual == nullptr || !actual->is_string() || actual->as_string() != v) return false;
+    if (actual == nullptr || !actual->is_string() || actual->as_string_view() != v) return false;
   }
   for (const auto& req : s.match_expressions) {
     const value* actual = label(req.key);
@@ -187,10 +187,10 @@ bool label_selector_matches(const label_selector& s, const value* labels) {
         if (present) return false;
         break;
       case label_selector::requirement::op::in:
-        if (!present || !contains(req.values, actual->as_string())) return false;
+        if (!present || !contains(req.values, actual->as_string_view())) return false;
         break;
       case label_selector::requirement::op::not_in:
-        if (present && contains(req.values, actual->as_string())) return false;
+        if (present && contains(req.values, actual->as_string_view())) return false;
         break;
     }
   }
@@ -216,7 +216,7 @@ bool filter_matches(const resource_filter& filter, const request_facts& f) {
     bool found = false;
     if (f.annotations != nullptr && f.annotations->is_object()) {
       for (const auto& m : f.annotations->as_object()) {
-        if (m.val.is_string() && wildcard::match(k, m.key) && wildcard::match(v, m.val.as_string())) {
+        if (m.val.is_string() && wildcard::match(k, m.key) && wildcard::match(v, m.val.as_string_view())) {
           found = true;
           break;
         }

@@ -7,6 +7,11 @@
 
 namespace coco_admit {
 
+void value::own_string() const {
+  const lazy_string l = *std::get_if<lazy_string_index>(&v_);
+  v_ = std::string(l.data, l.size);
+}
+
 const value* value::find(std::string_view key) const noexcept {
   if (!is_object()) return nullptr;
   for (const member& m : as_object()) {
@@ -49,7 +54,7 @@ std::size_t value::size() const noexcept {
   switch (type()) {
     case kind::array: return as_array().size();
     case kind::object: return as_object().size();
-    case kind::string: return std::get<std::string>(v_).size();
+    case kind::string: return as_string_view().size();
     default: return 0;
   }
 }
@@ -67,7 +72,7 @@ bool operator==(const value& a, const value& b) noexcept {
   switch (a.type()) {
     case value::kind::null: return true;
     case value::kind::boolean: return a.as_bool() == b.as_bool();
-    case value::kind::string: return a.as_string() == b.as_string();
+    case value::kind::string: return a.as_string_view() == b.as_string_view();
     case value::kind::array: return a.as_array() == b.as_array();
     case value::kind::object: {
       const auto& ao = a.as_object();

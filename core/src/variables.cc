@@ -181,12 +181,12 @@ result<value> walk(const value& v, const tmpl& t, const options& o, const path_l
 }  // namespace
 
 std::string to_text(const value& v) {
-  if (v.is_string()) return v.as_string();
+  if (v.is_string()) return std::string(v.as_string_view());
   return json::serialize(v);
 }
 
 void append_text(const value& v, std::string& out) {
-  if (v.is_string()) out += v.as_string();
+  if (v.is_string()) out += v.as_string_view();
   else json::serialize_to(v, out);
 }
 

@@ -260,6 +260,38 @@ TEST(LazyValue, KnowsItsKindAndSizeWithoutSurprises) {
   EXPECT_EQ(json::serialize(*v), json::serialize(*json::from_element(doc.root)));
 }
 
+
+// The strings of a converted level are views of the parser's buffer: reading one as a view copies nothing, the first
+// as_string() copies it into the value, and a copy of the value is a string of its own either way.
+TEST(LazyValue, StringsAreCopiedOnlyWhenAStdStringIsAskedFor) {
+  const std::string long_text = "a string longer than any small-string buffer";
+  parsed doc(R"({"s":")" + long_text + R"(","t":"x","n":1})");
+  auto v = json::from_element_lazy(doc.root);
+  ASSERT_TRUE(v.ok());
+  const value* s = v->find("s");
+  ASSERT_NE(s, nullptr);
+  ASSERT_TRUE(s->is_string());
+  EXPECT_EQ(s->size(), long_text.size());
+  const std::string_view view = s->as_string_view();
+  EXPECT_EQ(view, long_text);
+  value copy = *s;
+  EXPECT_EQ(copy.as_string_view().data(), view.data()) << "a copy of a lazy string copies the view";
+  EXPECT_TRUE(copy == *s);
+  EXPECT_TRUE(*s == value(long_text)) << "a view equals an owned string of the same text";
+  EXPECT_FALSE(*s == value("other"));
+  const std::string& owned = s->as_string();
+  EXPECT_EQ(owned, long_text);
+  EXPECT_NE(owned.data(), view.data()) << "as_string() owns a copy";
+  EXPECT_EQ(s->as_string_view().data(), owned.data()) << "and keeps it";
+  copy.as_string() += "!";
+  EXPECT_EQ(copy.as_string_view(), long_text + "!");
+  EXPECT_EQ(s->as_string_view(), long_text) << "editing a copy leaves the original alone";
+  EXPECT_EQ(json::serialize(*v), json::serialize(*json::from_element(doc.root)));
+  // An eager conversion owns its strings from the start.
+  auto eager = json::from_element(doc.root);
+  ASSERT_TRUE(eager.ok());
+  EXPECT_EQ(eager->find("s")->as_string_view().data(), eager->find("s")->as_string().data());
+}
 TEST(LazyValue, CensusReadsTheDocument) {
   parsed doc(R"({"a":[1,{"b":null}],"c":"x"})");
   auto v = json::from_element_lazy(doc.root);

@@ -38,7 +38,7 @@ const char* rule_status_name(rule_status s) {
 engine_request engine_request::from_object(value object, std::string operation) {
   engine_request r;
   r.operation = std::move(operation);
-  auto str = [](const value* v) { return v != nullptr && v->is_string() ? v->as_string() : std::string(); };
+  auto str = [](const value* v) { return v != nullptr && v->is_string() ? std::string(v->as_string_view()) : std::string(); };
   const value* md = object.find("metadata");
   r.ns = str(md != nullptr ? md->find("namespace") : nullptr);
   r.name = str(md != nullptr ? md->find("name") : nullptr);
@@ -64,12 +64,12 @@ bool anchor_condition(const value& resource_value, const value& pattern_value, v
 std::string str_at(const value* obj, std::string_view key) {
   if (obj == nullptr) return {};
   const value* v = obj->find(key);
-  return v != nullptr && v->is_string() ? v->as_string() : std::string();
+  return v != nullptr && v->is_string() ? std::string(v->as_string_view()) : std::string();
 }
 
 // The text of a substituted value: a view of a string, else its JSON in `buf`.
 std::string_view text_of(const value& v, std::string& buf) {
-  if (v.is_string()) return v.as_string();
+  if (v.is_string()) return v.as_string_view();
   buf = json::serialize(v);
   return buf;
 }
@@ -329,7 +329,7 @@ void evaluator::build_context() {
   // The username of a service account is system:serviceaccount:<ns>:<name>.
   const value* info = request.find("userInfo");
   const value* username = info != nullptr ? info->find("username") : nullptr;
-  std::string_view user = username != nullptr && username->is_string() ? username->as_string() : std::string_view();
+  std::string_view user = username != nullptr && username->is_string() ? username->as_string_view() : std::string_view();
   constexpr std::string_view prefix = "system:serviceaccount:";
   if (user.substr(0, prefix.size()) == prefix) {
     std::string_view rest = user.substr(prefix.size());
@@ -365,17 +365,17 @@ void evaluator::build_facts(request_facts& f) {
   f.subresource = req_.subresource;
   f.operation = req_.operation;
   f.object_kind = "";
-  if (const value* k = obj.find("kind"); k != nullptr && k->is_string()) f.object_kind = k->as_string();
+  if (const value* k = obj.find("kind"); k != nullptr && k->is_string()) f.object_kind = k->as_string_view();
   f.labels = md != nullptr ? md->find("labels") : nullptr;
   f.annotations = md != nullptr ? md->find("annotations") : nullptr;
   static const std::string empty;
   const value* name = md != nullptr ? md->find("name") : nullptr;
-  if (name == nullptr || !name->is_string() || name->as_string().empty()) {
+  if (name == nullptr || !name->is_string() || name->as_string_view().empty()) {
     name = md != nullptr ? md->find("generateName") : nullptr;
   }
-  f.name = name != nullptr && name->is_string() ? std::string_view(name->as_string()) : std::string_view();
+  f.name = name != nullptr && name->is_string() ? name->as_string_view() : std::string_view();
   const value* ns = md != nullptr ? md->find("namespace") : nullptr;
-  f.ns = ns != nullptr && ns->is_string() ? std::string_view(ns->as_string()) : std::string_view(req_.ns);
+  f.ns = ns != nullptr && ns->is_string() ? ns->as_string_view() : std::string_view(req_.ns);
   if (f.object_kind == "Namespace") f.ns = f.name;
   f.namespace_labels = env_.cluster != nullptr ? env_.cluster->namespace_labels(f.ns) : nullptr;
   const value* user = request().find("userInfo");

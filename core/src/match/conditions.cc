@@ -79,11 +79,11 @@ result<quantity> quantity_of(std::string_view s) {
 // may then be a number of seconds.
 bool parse_duration_pair(const value& key, const value& val, std::int64_t& kd, std::int64_t& vd) {
   std::optional<std::int64_t> k, v;
-  if (key.is_string() && key.as_string() != "0") {
-    if (auto d = duration_of(key.as_string()); d.ok()) k = *d;
+  if (key.is_string() && key.as_string_view() != "0") {
+    if (auto d = duration_of(key.as_string_view()); d.ok()) k = *d;
   }
-  if (val.is_string() && val.as_string() != "0") {
-    if (auto d = duration_of(val.as_string()); d.ok()) v = *d;
+  if (val.is_string() && val.as_string_view() != "0") {
+    if (auto d = duration_of(val.as_string_view()); d.ok()) v = *d;
   }
   if (!k && !v) return false;
   if (!k) {
@@ -114,20 +114,20 @@ std::optional<bool> equality(const value& key, const value& val) {
       if (val.is_number()) return val.as_double() == k;
       if (val.is_string()) {
         double f = 0;
-        if (!go::parse_float(val.as_string(), f)) return std::nullopt;
+        if (!go::parse_float(val.as_string_view(), f)) return std::nullopt;
         return f == k;
       }
       return std::nullopt;
     }
     case value::kind::string: {
-      const std::string& k = key.as_string();
+      std::string_view k = key.as_string_view();
       if (auto kq = quantity_of(k); kq.ok()) {
         if (!val.is_string()) return std::nullopt;
-        auto vq = quantity_of(val.as_string());
+        auto vq = quantity_of(val.as_string_view());
         if (!vq.ok()) return std::nullopt;
         return compare(*kq, *vq) == 0;
       }
-      if (val.is_string()) return wildcard::match(val.as_string(), k);
+      if (val.is_string()) return wildcard::match(val.as_string_view(), k);
       return std::nullopt;
     }
     case value::kind::object:
@@ -205,14 +205,14 @@ bool entry_matches(std::string_view key, const set_entry& e, bool wildcards) {
 }
 
 // json.Unmarshal(value, &[]string): null or an array of strings.
-bool parse_string_array(const std::string& s, std::vector<set_entry>& out) {
+bool parse_string_array(std::string_view s, std::vector<set_entry>& out) {
   auto parsed = json::parse(s);
   if (!parsed.ok()) return false;
   if (parsed->is_null()) return true;
   if (!parsed->is_array()) return false;
   for (const auto& e : parsed->as_array()) {
     if (!e.is_string()) return false;
-    out.push_back({e.as_string(), std::nullopt});
+    out.push_back({std::string(e.as_string_view()), std::nullopt});
   }
   return true;
 }
@@ -220,7 +220,7 @@ bool parse_string_array(const std::string& s, std::vector<set_entry>& out) {
 set_entry list_entry(const value& e, bool ranges) {
   set_entry out{go::sprint(e), std::nullopt};
   num_range r;
-  if (ranges && e.is_string() && parse_num_range(e.as_string(), r)) out.range = r;
+  if (ranges && e.is_string() && parse_num_range(e.as_string_view(), r)) out.range = r;
   return out;
 }
 
@@ -235,7 +235,7 @@ membership scalar_membership(const std::string& key, const value& val, bool rang
     return membership::not_found;
   }
   if (val.is_string()) {
-    const std::string& s = val.as_string();
+    std::string_view s = val.as_string_view();
     if (wildcard::match(s, key)) return membership::found;
     num_range r;
     if (ranges && parse_num_range(s, r)) return range_contains(r, key) ? membership::found : membership::not_found;
@@ -256,14 +256,14 @@ bool set_entries(const std::vector<std::string>& keys, const value& val, bool ra
     return true;
   }
   if (val.is_string()) {
-    const std::string& s = val.as_string();
+    std::string_view s = val.as_string_view();
     if (keys.size() == 1 && keys[0] == s) {
-      out.push_back({s, std::nullopt});
+      out.push_back({std::string(s), std::nullopt});
       return true;
     }
     num_range r;
     if (ranges && parse_num_range(s, r)) {
-      out.push_back({s, r});
+      out.push_back({std::string(s), r});
       return true;
     }
     return parse_string_array(s, out);
@@ -281,7 +281,7 @@ bool is_plain(const set_entry& e) { return !e.range && !wildcard::has_wildcards(
 result<bool> set_operator(op o, const value& key, const value& val) {
   const bool deprecated = o == op::in || o == op::not_in;
   if (key.is_string() || key.is_number() || key.is_bool()) {
-    std::string k = key.is_string() ? key.as_string() : go::sprint(key);
+    std::string k = key.is_string() ? std::string(key.as_string_view()) : go::sprint(key);
     membership m = scalar_membership(k, val, !deprecated);
     if (m == membership::invalid) return false;
     bool found = m == membership::found;
@@ -358,9 +358,9 @@ bool numeric_float(op o, double k, const value& val) {
   if (val.is_number()) return compare_by(o, k, val.as_double());
   if (val.is_string()) {
     double f = 0;
-    if (go::parse_float(val.as_string(), f)) return compare_by(o, k, f);
+    if (go::parse_float(val.as_string_view(), f)) return compare_by(o, k, f);
     std::int64_t i = 0;
-    if (go::parse_int64(val.as_string(), i)) return compare_by(o, k, static_cast<double>(i));
+    if (go::parse_int64(val.as_string_view(), i)) return compare_by(o, k, static_cast<double>(i));
   }
   return false;
 }
@@ -371,7 +371,7 @@ bool numeric_quantity(op o, const quantity& k, const value& val) {
     return compare_by(o, compare(k, quantity::from_int(go::float_to_int64(val.as_double()))), 0);
   }
   if (val.is_string()) {
-    auto vq = quantity_of(val.as_string());
+    auto vq = quantity_of(val.as_string_view());
     if (!vq.ok()) return false;
     return compare_by(o, compare(k, *vq), 0);
   }
@@ -383,7 +383,7 @@ bool numeric(op o, const value& key, const value& val) {
   if (parse_duration_pair(key, val, kd, vd)) return compare_by(o, duration_seconds(kd), duration_seconds(vd));
   if (key.is_number()) return numeric_float(o, key.as_double(), val);
   if (!key.is_string()) return false;
-  const std::string& k = key.as_string();
+  std::string_view k = key.as_string_view();
   if (auto q = quantity_of(k); q.ok()) return numeric_quantity(o, *q, val);
   double f = 0;
   if (go::parse_float(k, f)) return numeric_float(o, f, val);
@@ -391,7 +391,7 @@ bool numeric(op o, const value& key, const value& val) {
   if (go::parse_int64(k, i)) return numeric_float(o, static_cast<double>(i), val);
   if (auto kv = semver::parse(k); kv.ok()) {
     if (!val.is_string()) return false;
-    auto vv = semver::parse(val.as_string());
+    auto vv = semver::parse(val.as_string_view());
     if (!vv.ok()) return false;
     return compare_by(o, semver::compare(*kv, *vv), 0);
   }
@@ -405,7 +405,7 @@ bool as_duration(const value& v, std::int64_t& out) {
     return true;
   }
   if (v.is_string()) {
-    auto d = duration_of(v.as_string());
+    auto d = duration_of(v.as_string_view());
     if (!d.ok()) return false;
     out = *d;
     return true;

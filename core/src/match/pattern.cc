@@ -74,7 +74,7 @@ enum class cmp_op { eq, ne, gt, lt, ge, le };
 // for floats (the only case that allocates).
 bool value_text(const value& v, char (&buf)[24], std::string& spill, std::string_view& out) {
   switch (v.type()) {
-    case value::kind::string: out = v.as_string(); return true;
+    case value::kind::string: out = v.as_string_view(); return true;
     case value::kind::integer: {
       auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
       out = std::string_view(buf, static_cast<std::size_t>(r.ptr - buf));
@@ -198,7 +198,7 @@ std::string_view trim_blanks(std::string_view s) {  // strings.Trim(s, " ")
 }
 
 bool validate_string_patterns(const value& val, const std::string& pat) {
-  if (val.is_string() && val.as_string() == pat) return true;
+  if (val.is_string() && val.as_string_view() == pat) return true;
   // Every operand below compares the resource's text, and a value without one
   // (null, map, list) fails them all.
   char buf[24];
@@ -245,7 +245,7 @@ bool validate_number_pattern(const value& v, double p) {
     case value::kind::number: return v.as_double() == p;
     case value::kind::string: {
       double f = 0;
-      return go::parse_float(v.as_string(), f) && f == p;
+      return go::parse_float(v.as_string_view(), f) && f == p;
     }
     default: return false;
   }
@@ -256,7 +256,7 @@ bool validate_nil_pattern(const value& v) {
     case value::kind::null: return true;
     case value::kind::integer: return v.as_int() == 0;
     case value::kind::number: return v.as_double() == 0;
-    case value::kind::string: return v.as_string().empty();
+    case value::kind::string: return v.as_string_view().empty();
     case value::kind::boolean: return !v.as_bool();
     default: return false;
   }

@@ -17,8 +17,12 @@
 // without converting, copies of a lazy value copy the reference, and two lazy
 // values of the same element compare equal without a look inside; a review
 // thus converts only the parts of the request its policies read, and the patch
-// diff skips what is still lazy. A lazy value must not outlive the parser that
-// made it; nothing else can tell it from a converted one.
+// diff skips what is still lazy. The strings of a converted level stay views of
+// the parser's buffer until something asks for a std::string (as_string()):
+// as_string_view() and comparisons read them in place, and copies of the value
+// copy the view, so the strings no policy reads are never copied. A lazy value
+// must not outlive the parser that made it; nothing else can tell it from a
+// converted one.
 //
 //   value pod = value::object();
 //   pod["metadata"]["name"] = "web";          // operator[] inserts on objects
@@ -47,6 +51,12 @@ struct lazy_element {
   mutable std::size_t census_nodes = 0;  ///< 0: not taken yet (an element counts itself, so never 0 once taken)
   bool object = false;
   mutable bool census_has_null = false;
+};
+
+/// A string of a parsed request still in the parser's buffer (see above).
+struct lazy_string {
+  const char* data = nullptr;
+  std::size_t size = 0;
 };
 
 class value {
@@ -81,7 +91,10 @@ class value {
 
   kind type() const noexcept {
     const std::size_t i = v_.index();
-    if (i == lazy_index) [[unlikely]] return std::get_if<lazy_index>(&v_)->object ? kind::object : kind::array;
+    if (i >= lazy_index) [[unlikely]] {
+      if (i == lazy_string_index) return kind::string;
+      return std::get_if<lazy_index>(&v_)->object ? kind::object : kind::array;
+    }
     return static_cast<kind>(i);
   }
   bool is_null() const noexcept { return type() == kind::null; }
@@ -101,8 +114,20 @@ class value {
   double as_double() const {
     return is_integer() ? static_cast<double>(std::get<std::int64_t>(v_)) : std::get<double>(v_);
   }
-  const std::string& as_string() const { return std::get<std::string>(v_); }
-  std::string& as_string() { return std::get<std::string>(v_); }
+  /// The string as a std::string: a string of a parsed request is copied out of the parser's buffer the first
+  /// time (readers that only compare or copy text use as_string_view(), which never copies).
+  const std::string& as_string() const {
+    if (v_.index() == lazy_string_index) [[unlikely]] own_string();
+    return std::get<std::string>(v_);
+  }
+  std::string& as_string() {
+    if (v_.index() == lazy_string_index) [[unlikely]] own_string();
+    return std::get<std::string>(v_);
+  }
+  std::string_view as_string_view() const noexcept {
+    if (const lazy_string* l = std::get_if<lazy_string_index>(&v_)) [[unlikely]] return {l->data, l->size};
+    return *std::get_if<std::string>(&v_);
+  }
   const array_t& as_array() const {
     convert_if_lazy();
     return std::get<array_t>(v_);
@@ -122,6 +147,7 @@ class value {
   /// The element a lazy array or object stands for; nullptr once converted (or for any other value).
   const lazy_element* lazy() const noexcept { return std::get_if<lazy_index>(&v_); }
   explicit value(const lazy_element& l) noexcept;
+  explicit value(const lazy_string& l) noexcept;
 
   /// Object member lookup; nullptr when not an object or no such key.
   const value* find(std::string_view key) const noexcept;
@@ -145,14 +171,19 @@ class value {
 
  private:
   static constexpr std::size_t lazy_index = 7;
+  static constexpr std::size_t lazy_string_index = 8;
   void convert_if_lazy() const {
     if (v_.index() == lazy_index) [[unlikely]] convert_lazy();
   }
   /// Converts one level of a lazy value in place (json.cc, which knows simdjson). Logically const: the value
   /// reads the same before and after.
   void convert_lazy() const;
+  /// Replaces a lazy string by its copy. Logically const, as convert_lazy().
+  void own_string() const;
 
-  mutable std::variant<std::monostate, bool, std::int64_t, double, std::string, array_t, object_t, lazy_element> v_;
+  mutable std::variant<std::monostate, bool, std::int64_t, double, std::string, array_t, object_t, lazy_element,
+                       lazy_string>
+      v_;
 };
 
 struct member {
@@ -174,6 +205,7 @@ inline value::value(const char* s) : v_(std::string(s)) {}
 inline value::value(array_t a) noexcept : v_(std::move(a)) {}
 inline value::value(object_t o) noexcept : v_(std::move(o)) {}
 inline value::value(const lazy_element& l) noexcept : v_(std::in_place_index<lazy_index>, l) {}
+inline value::value(const lazy_string& l) noexcept : v_(std::in_place_index<lazy_string_index>, l) {}
 inline value::value(const value&) = default;
 inline value::value(value&&) noexcept = default;
 inline value& value::operator=(const value&) = default;
