@@ -1,8 +1,15 @@
 // Fuzz harness for JMESPath: input = expression "\n~~\n" JSON document
 // (no separator: the whole input is the expression, evaluated on null).
 // Must never crash, hang or allocate without bound; tight limits keep each
-// run short.
+// run short. The document is also read as admission reads a request (a lazy
+// value of simdjson's document, whose fields the interpreter reads in place):
+// the answer must be the same, or the harness aborts.
+#include <simdjson.h>
+
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "coco-admit/core/jmespath.h"
@@ -30,5 +37,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   l.max_result_bytes = 1 << 18;
   auto r = coco_admit::jmespath::evaluate(**e, root, l);
   if (r.ok()) (void)coco_admit::json::serialize(*r);
+  if (document.empty()) return 0;
+  simdjson::dom::parser parser;
+  simdjson::dom::element element;
+  if (parser.parse(document.data(), document.size()).get(element) != simdjson::SUCCESS) return 0;
+  auto lazy = coco_admit::json::from_element_lazy(element);
+  if (!lazy.ok()) return 0;
+  auto lazy_r = coco_admit::jmespath::evaluate(**e, *lazy, l);
+  const std::string want = r.ok() ? coco_admit::json::serialize(*r) : "error: " + r.err().message;
+  const std::string got = lazy_r.ok() ? coco_admit::json::serialize(*lazy_r) : "error: " + lazy_r.err().message;
+  if (got != want) {
+    std::fprintf(stderr, "on the lazy document: %s\non the converted one: %s\n", got.c_str(), want.c_str());
+    std::abort();
+  }
   return 0;
 }

@@ -1,9 +1,16 @@
 // Fuzzes pattern::match, pattern::match_scalar, pattern::resolve_references and
 // conditions::evaluate. Input: resource JSON, "\n~~\n", pattern JSON (the same
 // split convention as simdjson's FuzzUtils). Every call must return; results are
-// not checked (the unit tests do that), only crashes, hangs and sanitizer reports.
+// not checked (the unit tests do that), only crashes, hangs and sanitizer reports,
+// with one exception: the resource is also matched as admission reads a request
+// (a lazy value of simdjson's document, which the pattern walk reads in place),
+// and that outcome must be the converted resource's, or the harness aborts.
+#include <simdjson.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string_view>
 
 #include "coco-admit/core/conditions.h"
@@ -20,7 +27,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto pat = json::parse(in.substr(sep + 4));
   if (!resource.ok() || !pat.ok()) return 0;
 
-  (void)pattern::match(*resource, *pat);
+  const pattern::outcome want = pattern::match(*resource, *pat);
+  simdjson::dom::parser parser;
+  simdjson::dom::element element;
+  const std::string_view resource_text = in.substr(0, sep);
+  if (parser.parse(resource_text.data(), resource_text.size()).get(element) == simdjson::SUCCESS) {
+    if (auto lazy = json::from_element_lazy(element); lazy.ok()) {
+      const pattern::outcome got = pattern::match(*lazy, *pat);
+      if (got.st != want.st || got.path != want.path || got.reason != want.reason) {
+        std::fprintf(stderr, "lazy resource: %d %s %s\nconverted: %d %s %s\n", static_cast<int>(got.st),
+                     got.path.c_str(), got.reason.c_str(), static_cast<int>(want.st), want.path.c_str(),
+                     want.reason.c_str());
+        std::abort();
+      }
+    }
+  }
   (void)pattern::match_scalar(*resource, *pat);
   value resolved = *pat;
   if (pattern::resolve_references(resolved).ok()) (void)pattern::match(*resource, resolved);

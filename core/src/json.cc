@@ -13,6 +13,8 @@
 #include <utility>
 #include <simdjson.h>
 
+#include "lazy_access.h"
+
 #include <string_view>
 #include <unordered_map>
 
@@ -40,23 +42,8 @@ void become(value& out, T&& payload) {
   std::construct_at(&out, std::forward<T>(payload));
 }
 
-// A lazy value's element is kept as its bytes (value.h needs no simdjson); an element is a document pointer and a
-// tape index, so equal bytes are the same element of the same document.
-static_assert(sizeof(simdjson::dom::element) == sizeof(lazy_element::element));
-static_assert(std::is_trivially_copyable_v<simdjson::dom::element>);
-
-lazy_element lazy_of(const simdjson::dom::element& e, bool object) {
-  lazy_element l;
-  std::memcpy(l.element, &e, sizeof l.element);
-  l.object = object;
-  return l;
-}
-
-simdjson::dom::element element_of(const lazy_element& l) {
-  simdjson::dom::element e;
-  std::memcpy(&e, l.element, sizeof l.element);
-  return e;
-}
+using detail::element_of;
+using detail::lazy_of;
 
 // Writes into `out` (null on entry) rather than returning a result<value> per
 // node: the result wrapper and the moves it costs were most of the time spent
@@ -317,17 +304,14 @@ namespace {
 // The census walks simdjson's tape, not its elements: a subtree is one run of tape words, and reading them in a
 // loop costs a few instructions per value where the recursive walk through the element API cost tens (it was a
 // fifth of a mutating review). The element is one internal::tape_ref (document, index), which simdjson keeps
-// internal, so it is read from the element's bytes as lazy_of keeps them.
-static_assert(sizeof(simdjson::internal::tape_ref) == sizeof(simdjson::dom::element));
-static_assert(std::is_trivially_copyable_v<simdjson::internal::tape_ref>);
+// internal, so it is read from the element's bytes as lazy_of keeps them (lazy_access.h).
 
 // On the tape each value is one word (a string, true, false, null, an array's or object's start and end), or two
 // for a number (the type word, then its 64 bits); every key is a string word, and an object's start word holds
 // how many keys it has. So the values are the words that start something or are scalars, less the keys. An
 // object of 2^24 keys or more has its count saturated: nullopt, and the caller counts element by element.
 std::optional<element_census> count_on_tape(const simdjson::dom::element& e) {
-  simdjson::internal::tape_ref ref;
-  std::memcpy(static_cast<void*>(&ref), &e, sizeof ref);  // trivially copyable (asserted); only its constructor is not trivial
+  const simdjson::internal::tape_ref ref = detail::tape_of(e);
   const std::uint64_t* tape = ref.doc->tape.get();
   const std::size_t end = ref.after_element();
   std::size_t words = 0;  // values and keys

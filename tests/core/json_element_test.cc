@@ -1,8 +1,8 @@
 // json::equal (a parsed document against a value, without converting it), the
-// repeated-keys report of json::from_element, and the lazy values of
-// json::from_element_lazy. equal and lazy values must answer exactly what
-// converting and comparing would: checked on fixed cases and on random
-// documents with random edits.
+// repeated-keys report of json::from_element, the lazy values of
+// json::from_element_lazy, and the views that read them in place (value_view).
+// All of them must answer exactly what converting and comparing would: checked
+// on fixed cases and on random documents with random edits.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -11,6 +11,7 @@
 
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/json_patch.h"
+#include "coco-admit/core/value_view.h"
 
 using namespace coco_admit;
 
@@ -331,6 +332,69 @@ TEST(LazyValue, CensusOnTheTapeCountsAsTheElementWalk) {
     }
   }
   EXPECT_GT(levels, 5'000u);
+}
+
+// A view (value_view.h) reads what the converted value reads: the same kinds, members, elements and scalars, through
+// lazy levels, converted ones and a mix of both. `want` is the eager conversion.
+void expect_view_reads(const value_view& view, const value& want, const std::string& where) {
+  ASSERT_EQ(view.type(), want.type()) << where;
+  if (want.is_object()) {
+    for (const member& m : want.as_object()) {
+      value_view child;
+      ASSERT_TRUE(view.find(m.key, child)) << where << "/" << m.key;
+      expect_view_reads(child, m.val, where + "/" + m.key);
+    }
+    value_view absent;
+    EXPECT_FALSE(view.find("absent", absent)) << where;
+  } else if (want.is_array()) {
+    ASSERT_EQ(view.size(), want.as_array().size()) << where;
+    value_view::items items(view);
+    value_view child;
+    for (std::size_t i = 0; i < want.as_array().size(); ++i) {
+      ASSERT_TRUE(items.next(child)) << where;
+      expect_view_reads(child, want.as_array()[i], where + "/" + std::to_string(i));
+    }
+    EXPECT_FALSE(items.next(child)) << where;
+  } else {
+    value_view nothing;
+    EXPECT_FALSE(view.find("k0", nothing)) << where;
+    EXPECT_EQ(view.size(), 0u) << where;
+  }
+  const value copy = view.to_value();
+  EXPECT_TRUE(copy == want) << where;
+  EXPECT_EQ(json::serialize(copy), json::serialize(want)) << where;
+}
+
+TEST(LazyValue, ViewReadsAsTheConversionOnRandomDocuments) {
+  generator g(11);
+  for (int round = 0; round < 3'000; ++round) {
+    const std::string text = g.document(5);
+    parsed doc(text);
+    auto eager = json::from_element(doc.root);
+    auto lazy = json::from_element_lazy(doc.root);
+    ASSERT_TRUE(eager.ok() && lazy.ok()) << text;
+    expect_view_reads(value_view(*lazy), *eager, text);  // every level still lazy
+    expect_view_reads(value_view(*eager), *eager, text);  // every level converted
+    // Partly converted: the levels a serialisation looks into are converted, the ones read first by views not.
+    value partly = *lazy;
+    if (partly.is_object() || partly.is_array()) (void)partly.size();
+    if (partly.is_object() && !partly.as_object().empty()) (void)partly.as_object()[0].val.size();
+    expect_view_reads(value_view(partly), *eager, text);
+  }
+}
+
+TEST(LazyValue, ViewReadsTheLastOfRepeatedKeysAndLargeNumbersAsConversionDoes) {
+  parsed doc(R"({"a":1,"b":{"x":1},"a":{"c":[1,2]},"u":18446744073709551615,"s":"text","a2":[{"k":1,"k":"v"}]})");
+  auto eager = json::from_element(doc.root);
+  auto lazy = json::from_element_lazy(doc.root);
+  ASSERT_TRUE(eager.ok() && lazy.ok());
+  expect_view_reads(value_view(*lazy), *eager, "");
+  value_view a, u;
+  ASSERT_TRUE(value_view(*lazy).find("a", a));
+  EXPECT_TRUE(a.is_object());
+  ASSERT_TRUE(value_view(*lazy).find("u", u));
+  EXPECT_EQ(u.type(), value::kind::number);
+  EXPECT_NE(lazy->lazy(), nullptr) << "reading through a view converts nothing";
 }
 
 TEST(LazyValue, DepthLimitIsCheckedWhenTheValueIsMade) {

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/value_view.h"
 #include "jmespath/ast.h"
 #include "jmespath/functions.h"
 #include "memo.h"
@@ -197,7 +198,14 @@ bool interpreter::eval(std::uint32_t id, const value& in, handle& out) {
         out.set_null();
         return true;
       }
-      if (const value* v = in.find(n.name)) {
+      if (in.lazy() != nullptr) {
+        // A level of the request still in the parser's document is read there (value_view.h), not converted.
+        value_view member;
+        if (value_view(in).find(n.name, member)) {
+          out.own(member.to_value());
+          return true;
+        }
+      } else if (const value* v = in.find(n.name)) {
         out.borrow(*v);
         return true;
       }
@@ -359,13 +367,27 @@ interpreter::chain interpreter::eval_field_chain(const node& n, const value& in,
   if (steps_ + inner > l_.max_steps || depth_ + inner >= l_.max_depth) return chain::not_a_chain;
   steps_ += inner;
   const value* v = &in;
+  // Members read from lazy levels (value_view.h) are values of their own: the chain holds the last two.
+  value read[2];
+  std::size_t next_read = 0;
+  const value* last_read = nullptr;
   for (std::size_t i = max_chain - k; i < max_chain; ++i) {
     if (!step()) return chain::failed;
     if (!v->is_object()) {
       v = &null_value();  // a field of a non-object is null, and so is every field after it
       continue;
     }
-    const value* member = v->find(fields[i]->name);
+    const value* member = nullptr;
+    if (v->lazy() != nullptr) {
+      value_view found;
+      if (value_view(*v).find(fields[i]->name, found)) {
+        read[next_read] = found.to_value();
+        member = last_read = &read[next_read];
+        next_read ^= 1;
+      }
+    } else {
+      member = v->find(fields[i]->name);
+    }
     if (member == nullptr) {
       err_kind_ = error::kind::not_found;
       missing_key_ = &fields[i]->name;
@@ -373,7 +395,11 @@ interpreter::chain interpreter::eval_field_chain(const node& n, const value& in,
     }
     v = member;
   }
-  out.borrow(*v);
+  if (v == last_read) {
+    out.own(std::move(read[next_read ^ 1]));
+  } else {
+    out.borrow(*v);
+  }
   return chain::ok;
 }
 

@@ -21,6 +21,7 @@
 
 #include "coco-admit/core/duration.h"
 #include "coco-admit/core/quantity.h"
+#include "coco-admit/core/value_view.h"
 #include "coco-admit/core/wildcard.h"
 #include "go_text.h"
 
@@ -341,7 +342,21 @@ std::string path_text(const path_node* n) {
   return s;
 }
 
-std::string quote_v(const value& v) { return go::sprint_resource(v); }
+// The resource side is a view (value_view.h): its texts and type names are only needed for error texts.
+std::string quote_v(const value_view& v) {
+  if (const value* x = v.as_value()) return go::sprint_resource(*x);
+  return go::sprint_resource(v.to_value());
+}
+
+const char* type_name(const value_view& v) {
+  if (const value* x = v.as_value()) return go::type_name(*x);
+  return go::type_name(v.to_value());
+}
+
+bool matches_scalar(const value_view& r, const value& pat) {
+  if (const value* x = r.as_value()) return match_scalar(*x, pat);
+  return match_scalar(r.to_value(), pat);
+}
 
 // %v of a pattern value: Kyverno patterns are JSON-decoded (numbers are float64).
 std::string quote_p(const value& v) { return go::sprint(v); }
@@ -355,11 +370,13 @@ bool is_validate_anchor(anchor_kind k) {
          k == anchor_kind::equality || k == anchor_kind::negation;
 }
 
-bool resource_has_key(const value& res, std::string_view key, int depth) {
+bool resource_has_key(const value_view& res, std::string_view key, int depth) {
   if (depth > max_depth) return false;
-  if (res.is_object()) return res.find(key) != nullptr;
+  value_view found;
+  if (res.is_object()) return res.find(key, found);
   if (res.is_array()) {
-    for (const auto& e : res.as_array()) {
+    value_view::items items(res);
+    for (value_view e; items.next(e);) {
       if (resource_has_key(e, key, depth + 1)) return true;
     }
   }
@@ -461,6 +478,27 @@ std::optional<value> expand_in_metadata(const value& pat, const value& res) {
   return out;
 }
 
+// Whether expand_in_metadata could change `pat`: its metadata.labels or .annotations has a wildcard key. Read
+// on the pattern alone, so that the resource is only read (as a value) for the patterns that need it.
+bool may_expand_in_metadata(const value& pat) {
+  auto find_tag = [](const value& map, std::string_view tag) -> const value* {
+    for (const member& m : map.as_object()) {
+      if (m.key == tag || (m.key.size() >= tag.size() + 2 && remove_anchor(m.key) == tag)) return &m.val;
+    }
+    return nullptr;
+  };
+  const value* meta = find_tag(pat, "metadata");
+  if (meta == nullptr || !meta->is_object()) return false;
+  for (const char* tag : {"labels", "annotations"}) {
+    const value* keys = find_tag(*meta, tag);
+    if (keys == nullptr || !keys->is_object()) continue;
+    for (const member& m : keys->as_object()) {
+      if (wildcard::has_wildcards(m.key)) return true;
+    }
+  }
+  return false;
+}
+
 // AnchorMap: for every tracked anchor key met so far, whether the resource held
 // its bare key anywhere. Keys are views into the pattern (or into an expanded copy
 // the walker keeps alive). Patterns have a handful of anchors: the first few sit
@@ -496,15 +534,16 @@ class anchor_map {
 
 class walker {
  public:
-  verr element(const value& res, const value& pat, const path_node* path, int depth, detail d);
+  verr element(const value_view& res, const value& pat, const path_node* path, int depth, detail d);
   bool keys_are_missing() const { return anchors_.any_missing(); }
 
  private:
-  verr map(const value& res, const value& pat, const path_node* path, int depth, detail d);
-  verr array(const value& res, const value& pat, const path_node* path, int depth, detail d);
-  verr array_of_maps(const value& res, const value& pat_map, const path_node* path, int depth, detail d);
-  verr handle(const member& m, const anchor& a, const value& res_map, const path_node* path, int depth, detail d);
-  verr existence(const value& res_list, const value& pat, const path_node* path, int depth);
+  verr map(const value_view& res, const value& pat, const path_node* path, int depth, detail d);
+  verr array(const value_view& res, const value& pat, const path_node* path, int depth, detail d);
+  verr array_of_maps(const value_view& res, const value& pat_map, const path_node* path, int depth, detail d);
+  verr handle(const member& m, const anchor& a, const value_view& res_map, const path_node* path, int depth,
+              detail d);
+  verr existence(const value_view& res_list, const value& pat, const path_node* path, int depth);
 
   anchor_map anchors_;
   /// Patterns rewritten by expand_in_metadata, kept for the whole walk because
@@ -512,7 +551,7 @@ class walker {
   std::vector<std::unique_ptr<value>> expanded_;
 };
 
-verr walker::element(const value& res, const value& pat, const path_node* path, int depth, detail d) {
+verr walker::element(const value_view& res, const value& pat, const path_node* path, int depth, detail d) {
   if (depth > max_depth) {
     if (!wants_text(d, err_kind::plain)) return perr{};
     std::string p = path_text(path);
@@ -523,7 +562,7 @@ verr walker::element(const value& res, const value& pat, const path_node* path, 
       if (!wants_text(d, err_kind::plain)) return perr{};
       std::string p = path_text(path);
       return perr{"pattern and resource have different structures. Path: " + p + ". Expected " +
-                      go::type_name(pat) + ", found " + go::type_name(res),
+                      go::type_name(pat) + ", found " + type_name(res),
                   p};
     }
     return map(res, pat, path, depth, d);
@@ -537,22 +576,23 @@ verr walker::element(const value& res, const value& pat, const path_node* path, 
     }
     return array(res, pat, path, depth, d);
   }
-  auto mismatch = [&](const value& r) {
+  auto mismatch = [&](const value_view& r) {
     if (!wants_text(d, err_kind::plain)) return perr{};
     std::string p = path_text(path);
     return perr{"resource value '" + quote_v(r) + "' does not match '" + quote_p(pat) + "' at path " + p, p};
   };
   if (res.is_array()) {
-    for (const auto& r : res.as_array()) {
-      if (!match_scalar(r, pat)) return mismatch(res);
+    value_view::items items(res);
+    for (value_view r; items.next(r);) {
+      if (!matches_scalar(r, pat)) return mismatch(res);
     }
     return std::nullopt;
   }
-  if (!match_scalar(res, pat)) return mismatch(res);
+  if (!matches_scalar(res, pat)) return mismatch(res);
   return std::nullopt;
 }
 
-verr walker::map(const value& res, const value& pat_in, const path_node* path, int depth, detail d) {
+verr walker::map(const value_view& res, const value& pat_in, const path_node* path, int depth, detail d) {
   // Each key's anchor is parsed once, for AnchorMap.CheckAnchorInResource and for
   // the order below (again only if metadata expansion rewrote the keys).
   struct entry {
@@ -579,7 +619,15 @@ verr walker::map(const value& res, const value& pat_in, const path_node* path, i
     bool& found = anchors_.flag(order[i].m->key);
     if (!found && resource_has_key(res, order[i].a.key, 0)) found = true;
   }
-  if (std::optional<value> expanded = expand_in_metadata(pat_in, res)) {
+  std::optional<value> expanded;
+  if (may_expand_in_metadata(pat_in)) {
+    if (const value* r = res.as_value()) {
+      expanded = expand_in_metadata(pat_in, *r);
+    } else {
+      expanded = expand_in_metadata(pat_in, res.to_value());
+    }
+  }
+  if (expanded) {
     expanded_.push_back(std::make_unique<value>(std::move(*expanded)));
     order = parse_keys(*expanded_.back());
     n = expanded_.back()->as_object().size();
@@ -610,9 +658,10 @@ verr walker::map(const value& res, const value& pat_in, const path_node* path, i
   return std::nullopt;
 }
 
-verr walker::handle(const member& m, const anchor& a, const value& res_map, const path_node* path, int depth,
+verr walker::handle(const member& m, const anchor& a, const value_view& res_map, const path_node* path, int depth,
                     detail d) {
   static const value null_value;
+  value_view v;
   switch (a.kind) {
     case anchor_kind::condition:
     case anchor_kind::global: {
@@ -620,28 +669,26 @@ verr walker::handle(const member& m, const anchor& a, const value& res_map, cons
       const std::string_view prefix = global ? "global anchor mismatch: " : "conditional anchor mismatch: ";
       const err_kind kind = global ? err_kind::global : err_kind::conditional;
       const path_node current = path_node::child(path, a.key);
-      const value* v = res_map.find(a.key);
-      if (!v) {
+      if (!res_map.find(a.key, v)) {
         if (!wants_text(d, kind)) return perr{{}, {}, kind};
         return perr{std::string(prefix) + (global ? "global" : "conditional") +
                         " anchor key doesn't exist in the resource",
                     path_text(&current), kind};
       }
       // The inner text only feeds this skip's text.
-      auto e = element(*v, m.val, &current, depth + 1, wants_text(d, kind) ? detail::full : detail::none);
+      auto e = element(v, m.val, &current, depth + 1, wants_text(d, kind) ? detail::full : detail::none);
       if (!e) return std::nullopt;
       e->kind = kind;
       if (wants_text(d, kind)) e->msg.insert(0, prefix);
       return e;
     }
     case anchor_kind::equality: {
-      const value* v = res_map.find(a.key);
-      if (!v) return std::nullopt;
+      if (!res_map.find(a.key, v)) return std::nullopt;
       const path_node current = path_node::child(path, a.key);
-      return element(*v, m.val, &current, depth + 1, d);
+      return element(v, m.val, &current, depth + 1, d);
     }
     case anchor_kind::negation: {
-      if (!res_map.find(a.key)) return std::nullopt;
+      if (!res_map.find(a.key, v)) return std::nullopt;
       if (!wants_text(d, err_kind::negation)) return perr{{}, {}, err_kind::negation};
       const path_node current = path_node::child(path, a.key);
       std::string p = path_text(&current);
@@ -649,15 +696,14 @@ verr walker::handle(const member& m, const anchor& a, const value& res_map, cons
     }
     case anchor_kind::existence: {
       const path_node current = path_node::child(path, a.key);
-      const value* v = res_map.find(a.key);
-      if (!v) return std::nullopt;
-      if (!v->is_array()) {
+      if (!res_map.find(a.key, v)) return std::nullopt;
+      if (!v.is_array()) {
         if (!wants_text(d, err_kind::plain)) return perr{};
-        return perr{std::string("invalid resource type ") + go::type_name(*v) +
+        return perr{std::string("invalid resource type ") + type_name(v) +
                         ": Existence ^ () anchor can be used only on list/array type resource",
                     path_text(&current)};
       }
-      auto e = existence(*v, m.val, &current, depth);
+      auto e = existence(v, m.val, &current, depth);
       if (e && !wants_text(d, e->kind)) return perr{{}, {}, e->kind};
       return e;
     }
@@ -666,19 +712,19 @@ verr walker::handle(const member& m, const anchor& a, const value& res_map, cons
       break;
   }
   // defaultHandler: "*" means present and non-null; otherwise compare (missing => null).
-  const value* v = res_map.find(m.key);
+  const bool present = res_map.find(m.key, v);
   if (m.val.is_string() && m.val.as_string() == "*") {
-    if (v && !v->is_null()) return std::nullopt;
+    if (present && !v.is_null()) return std::nullopt;
     if (!wants_text(d, err_kind::plain)) return perr{};
     std::string p = path_text(path);
     return perr{p + "/" + m.key + " not found", p};
   }
   const path_node current = path_node::child(path, m.key);
-  return element(v ? *v : null_value, m.val, &current, depth + 1, d);
+  return element(present ? v : value_view(null_value), m.val, &current, depth + 1, d);
 }
 
 // Every error it returns is plain, with its text (callers drop it when unwanted).
-verr walker::existence(const value& res_list, const value& pat, const path_node* path, int depth) {
+verr walker::existence(const value_view& res_list, const value& pat, const path_node* path, int depth) {
   if (!pat.is_array()) {
     return perr{std::string("invalid pattern type ") + go::type_name(pat) +
                     ": Pattern has to be of list to compare against resource",
@@ -691,10 +737,11 @@ verr walker::existence(const value& res_list, const value& pat, const path_node*
                   path_text(path)};
     }
     bool found = false;
-    const auto& items = res_list.as_array();
-    for (std::size_t i = 0; i < items.size() && !found; ++i) {
+    value_view::items items(res_list);
+    value_view r;
+    for (std::size_t i = 0; !found && items.next(r); ++i) {
       const path_node item = path_node::item(path, i);
-      found = !element(items[i], pm, &item, depth + 1, detail::none).has_value();
+      found = !element(r, pm, &item, depth + 1, detail::none).has_value();
     }
     if (!found) {
       std::string p = path_text(path);
@@ -704,38 +751,42 @@ verr walker::existence(const value& res_list, const value& pat, const path_node*
   return std::nullopt;
 }
 
-verr walker::array(const value& res, const value& pat, const path_node* path, int depth, detail d) {
+verr walker::array(const value_view& res, const value& pat, const path_node* path, int depth, detail d) {
   const auto& pats = pat.as_array();
-  const auto& items = res.as_array();
   if (pats.empty()) {
     if (!wants_text(d, err_kind::plain)) return perr{};
     return perr{"pattern Array empty", path_text(path)};
   }
   if (pats[0].is_object()) return array_of_maps(res, pats[0], path, depth, d);
-  if (items.size() < pats.size()) {
+  const std::size_t resource_size = res.size();
+  if (resource_size < pats.size()) {
     if (!wants_text(d, err_kind::plain)) return perr{};
-    return perr{"validate Array failed, array length mismatch, resource Array len is " + std::to_string(items.size()) +
+    return perr{"validate Array failed, array length mismatch, resource Array len is " + std::to_string(resource_size) +
                     " and pattern Array len is " + std::to_string(pats.size()),
                 path_text(path)};
   }
-  for (std::size_t i = 0; i < pats.size(); ++i) {
+  value_view::items items(res);
+  value_view r;
+  for (std::size_t i = 0; i < pats.size() && items.next(r); ++i) {
     const path_node item = path_node::item(path, i);
-    if (auto e = element(items[i], pats[i], &item, depth + 1, d)) return e;
+    if (auto e = element(r, pats[i], &item, depth + 1, d)) return e;
   }
   return std::nullopt;
 }
 
-verr walker::array_of_maps(const value& res, const value& pat_map, const path_node* path, int depth, detail d) {
+verr walker::array_of_maps(const value_view& res, const value& pat_map, const path_node* path, int depth,
+                           detail d) {
   // Skipped elements' texts are joined into this step's skip only if no element
   // applies; once one has, later skips are dropped and need no text.
   std::size_t applied = 0;
   std::size_t skipped = 0;
   std::string joined;
-  const auto& items = res.as_array();
-  for (std::size_t i = 0; i < items.size(); ++i) {
+  value_view::items items(res);
+  value_view r;
+  for (std::size_t i = 0; items.next(r); ++i) {
     const detail di = d == detail::full && applied == 0 ? detail::full : (d == detail::none ? d : detail::failures);
     const path_node item = path_node::item(path, i);
-    auto e = element(items[i], pat_map, &item, depth + 1, di);
+    auto e = element(r, pat_map, &item, depth + 1, di);
     if (e) {
       if (e->skips()) {
         if (di == detail::full) {
@@ -760,7 +811,7 @@ verr walker::array_of_maps(const value& res, const value& pat_map, const path_no
 
 outcome match(const value& resource, const value& pat) {
   walker w;
-  verr e = w.element(resource, pat, nullptr, 0, detail::full);
+  verr e = w.element(value_view(resource), pat, nullptr, 0, detail::full);
   if (!e) return {};
   if (e->skips()) return {status::skip, "", std::move(e->msg)};
   if (e->kind == err_kind::negation) return {status::fail, std::move(e->path), std::move(e->msg)};
