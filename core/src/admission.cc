@@ -10,6 +10,7 @@
 #include "coco-admit/core/coco/initdata.h"
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/json_patch.h"
+#include "coco-admit/core/value_view.h"
 #include "memo.h"
 
 namespace coco_admit::admission {
@@ -101,19 +102,23 @@ std::string blocked_message(const std::string& kind, const std::string& ns, cons
 std::string initdata_audit_fields(std::string_view initdata);
 
 void append_initdata_audit(const value& object, std::string& out) {
-  const value* md = object.find("metadata");
-  const value* ann = md != nullptr ? md->find("annotations") : nullptr;
-  const value* initdata = ann != nullptr ? ann->find(coco::initdata_annotation) : nullptr;
-  if (initdata == nullptr || !initdata->is_string() || initdata->as_string().empty()) return;
+  // Read through views: a level of the request nothing else looked into stays unconverted (value_view.h).
+  value_view md, ann, initdata_field;
+  if (!value_view(object).find("metadata", md) || !md.find("annotations", ann) ||
+      !ann.find(coco::initdata_annotation, initdata_field)) {
+    return;
+  }
+  const std::string_view initdata = initdata_field.string();
+  if (initdata.empty()) return;
   // The same initdata recurs across pods: compute its audit fields once per thread.
   thread_local memo<std::string> cache(4 << 20);
-  if (const std::string* hit = cache.find(initdata->as_string())) {
+  if (const std::string* hit = cache.find(initdata)) {
     if (!hit->empty()) out += R"(,"auditAnnotations":{)" + *hit + "}";
     return;
   }
-  std::string fields = initdata_audit_fields(initdata->as_string());
+  std::string fields = initdata_audit_fields(initdata);
   std::size_t bytes = fields.size();
-  const std::string& kept = cache.put(initdata->as_string(), std::move(fields), bytes);
+  const std::string& kept = cache.put(initdata, std::move(fields), bytes);
   if (!kept.empty()) out += R"(,"auditAnnotations":{)" + kept + "}";
 }
 
@@ -246,11 +251,14 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
     return malformed(uid, std::string("AdmissionReview request has no '") +
                               (req.operation == "DELETE" ? "oldObject" : "object") + "' for operation " + req.operation);
   }
-  const value* md = subject.find("metadata");
-  std::string res_kind = str_at(&subject, "kind");
-  std::string res_ns = str_at(md, "namespace");
+  // For the message of a refusal. Read through views: they convert no level of the object.
+  const value_view subject_view(subject);
+  value_view md, field;
+  const bool has_md = subject_view.find("metadata", md);
+  std::string res_kind(subject_view.find("kind", field) ? field.string() : std::string_view());
+  std::string res_ns(has_md && md.find("namespace", field) ? field.string() : std::string_view());
   if (res_ns.empty()) res_ns = req.ns;
-  std::string res_name = str_at(md, "name");
+  std::string res_name(has_md && md.find("name", field) ? field.string() : std::string_view());
   if (res_name.empty()) res_name = req.name;
   outcome.uid = uid;
   outcome.kind = req.kind;

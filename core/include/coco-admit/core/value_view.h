@@ -40,6 +40,8 @@ class value_view {
   /// The member `key` of an object (the last one, if the document repeats it) into `out`; false when this is not
   /// an object or has no such member.
   bool find(std::string_view key, value_view& out) const noexcept;
+  /// The text of a string (a view of the document, or of the value); empty for anything else.
+  std::string_view string() const noexcept;
   /// Number of elements of an array; 0 for anything else.
   std::size_t size() const noexcept;
 
