@@ -160,6 +160,55 @@ spec:
   EXPECT_EQ(find_rule(r, "lenient")->status, rule_status::skip);
 }
 
+// The messages of the conditions that failed are joined with "; " and appended to the skip reason of preconditions
+// that do not hold and to the message of a deny that does. A deny that does not hold reports none (the broken
+// message of its failed condition is never substituted).
+TEST(Engine, ConditionMessagesAreTheFailedConditionsJoined) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: p}
+spec:
+  rules:
+  - name: skipped
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    preconditions:
+      any:
+      - {key: a, operator: Equals, value: b, message: "first for {{ request.object.metadata.name }}"}
+      - {key: a, operator: Equals, value: c, message: second}
+    validate:
+      deny: {}
+  - name: denied
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      message: "not {{ request.object.metadata.name }}"
+      deny:
+        conditions:
+          any:
+          - {key: a, operator: Equals, value: b, message: "a is not b"}
+          - {key: a, operator: Equals, value: a, message: "a is a"}
+  - name: allowed
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      message: never
+      deny:
+        conditions:
+          all:
+          - {key: a, operator: Equals, value: a, message: "a is a"}
+          - {key: a, operator: Equals, value: b, message: "{{ missing.variable }}"}
+)");
+  auto r = engine::validate(*prog, engine_request::from_object(doc(pod)), {});
+  ASSERT_NE(find_rule(r, "skipped"), nullptr);
+  EXPECT_EQ(find_rule(r, "skipped")->status, rule_status::skip);
+  EXPECT_EQ(find_rule(r, "skipped")->message, "preconditions not met; first for web; second");
+  ASSERT_NE(find_rule(r, "denied"), nullptr);
+  EXPECT_EQ(find_rule(r, "denied")->status, rule_status::fail);
+  EXPECT_EQ(find_rule(r, "denied")->message, "not web; a is not b");
+  ASSERT_NE(find_rule(r, "allowed"), nullptr);
+  EXPECT_EQ(find_rule(r, "allowed")->status, rule_status::pass);
+  EXPECT_EQ(find_rule(r, "allowed")->message, "validation rule 'allowed' passed.");
+}
+
 TEST(Engine, DenyWithConfigMapContext) {
   auto prog = compile(R"(
 apiVersion: kyverno.io/v1

@@ -170,7 +170,11 @@ class evaluator {
   /// Sets a context entry, keeping the value it replaces for restore_to.
   void set_entry(std::string_view name, value v);
   void on_query(std::string_view expression);
-  result<bool> check_conditions(const condition_block& b, std::string& message);
+  /// Whether the conditions hold. `message` gets the messages of the conditions that failed, but only when the
+  /// answer is `message_when` (preconditions report them when false, deny conditions when true; nullopt: never):
+  /// substituting a message costs a query, and Kyverno drops it otherwise. Messages swallow their errors and
+  /// conditions change nothing, so substituting them after the conditions is the same as in between.
+  result<bool> check_conditions(const condition_block& b, std::string& message, std::optional<bool> message_when);
   result<value> substitute(const tmpl& t) { return variables::substitute(t, opts_); }
   /// For results that are only read: a template without variables is not copied.
   result<const value*> substitute_ref(const tmpl& t, value& storage) {
@@ -496,9 +500,11 @@ void evaluator::set_entry(std::string_view name, value v) {
   members.push_back(member{std::string(name), std::move(v)});
 }
 
-result<bool> evaluator::check_conditions(const condition_block& b, std::string& message) {
+result<bool> evaluator::check_conditions(const condition_block& b, std::string& message,
+                                         std::optional<bool> message_when) {
+  message.clear();
   if (!b.present()) return true;
-  std::vector<std::string> messages;
+  std::vector<const condition*> failed;  // with a message, in the order they failed
   auto eval = [&](const condition& c) -> result<bool> {
     value key_store, val_store;
     auto key = variables::substitute_ref(c.key, lenient_opts_, key_store);
@@ -508,11 +514,7 @@ result<bool> evaluator::check_conditions(const condition_block& b, std::string& 
     return conditions::evaluate(c.oper, **key, **val);
   };
   auto msg_of = [&](const condition& c) {
-    if (!c.message) return;
-    value store;
-    auto m = substitute_ref(*c.message, store);
-    std::string text = variables::to_text(m.ok() ? **m : c.message->raw);
-    if (!text.empty()) messages.push_back(std::move(text));
+    if (c.message) failed.push_back(&c);
   };
   bool any_result = true;
   if (b.has_any) {
@@ -539,9 +541,17 @@ result<bool> evaluator::check_conditions(const condition_block& b, std::string& 
       }
     }
   }
-  message.clear();
-  for (std::size_t i = 0; i < messages.size(); ++i) message += (i ? "; " : "") + messages[i];
-  return any_result && all_result;
+  const bool holds = any_result && all_result;
+  if (message_when != holds) return holds;
+  for (const condition* c : failed) {
+    value store;
+    auto m = substitute_ref(*c->message, store);
+    std::string text = variables::to_text(m.ok() ? **m : c->message->raw);
+    if (text.empty()) continue;
+    if (!message.empty()) message += "; ";
+    message += text;
+  }
+  return holds;
 }
 
 result<std::optional<bool>> evaluator::apply_map_edits(const map_overlay& edits) {
@@ -770,7 +780,7 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
                                                     "].context: " + error_text(loaded.err())};
       }
       std::string msg;
-      auto pre = check_conditions(f.preconditions, msg);
+      auto pre = check_conditions(f.preconditions, msg, std::nullopt);
       if (!pre.ok()) {
         restore_to(mark);
         return rule_outcome{rule_status::error, "failed to evaluate mutate.foreach[" + std::to_string(index) +
@@ -908,7 +918,7 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value* target, std
   };
   if (deny) {
     std::string msg;
-    auto d = check_conditions(*deny, msg);
+    auto d = check_conditions(*deny, msg, true);
     if (!d.ok()) return {rule_status::error, "failed to check deny conditions: " + error_text(d.err())};
     if (!*d) return {rule_status::pass, "validation rule '" + r.name + "' passed."};
     std::string text;
@@ -1011,7 +1021,7 @@ rule_outcome evaluator::validate_foreach(const rule& r, const std::vector<foreac
       if (!loaded.ok()) {
         res = {rule_status::error, "failed to load context: " + error_text(loaded.err())};
       } else {
-        auto pre = check_conditions(f.preconditions, msg);
+        auto pre = check_conditions(f.preconditions, msg, std::nullopt);
         if (!pre.ok()) {
           res = {rule_status::error, "failed to evaluate preconditions: " + error_text(pre.err())};
         } else if (!*pre) {
@@ -1075,7 +1085,7 @@ rule_outcome evaluator::run_rule(const policy& p, const rule& r) {
   }
   if (env_.override_context) env_.override_context(p, r, ctx_);
   std::string msg;
-  auto pre = check_conditions(r.preconditions, msg);
+  auto pre = check_conditions(r.preconditions, msg, false);
   if (!pre.ok()) {
     restore();
     return {rule_status::error, "failed to evaluate preconditions: " + error_text(pre.err())};
