@@ -209,6 +209,38 @@ spec:
   EXPECT_EQ(find_rule(r, "allowed")->message, "validation rule 'allowed' passed.");
 }
 
+TEST(Engine, AnyPatternReportsThePatternThatPassedOrEveryFailure) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: p}
+spec:
+  rules:
+  - name: second-passes
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      anyPattern:
+      - metadata: {labels: {app: db}}
+      - metadata: {labels: {app: web}}
+  - name: none-passes
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      message: "app must be db or api"
+      anyPattern:
+      - metadata: {labels: {app: db}}
+      - metadata: {labels: {app: api}}
+)");
+  auto r = engine::validate(*prog, engine_request::from_object(doc(pod)), {});
+  ASSERT_NE(find_rule(r, "second-passes"), nullptr);
+  EXPECT_EQ(find_rule(r, "second-passes")->status, rule_status::pass);
+  EXPECT_EQ(find_rule(r, "second-passes")->message, "validation rule 'second-passes' anyPattern[1] passed.");
+  ASSERT_NE(find_rule(r, "none-passes"), nullptr);
+  EXPECT_EQ(find_rule(r, "none-passes")->status, rule_status::fail);
+  EXPECT_EQ(find_rule(r, "none-passes")->message,
+            "validation error: app must be db or api. rule none-passes[0] failed at path /metadata/labels/app/ "
+            "rule none-passes[1] failed at path /metadata/labels/app/");
+}
+
 TEST(Engine, DenyWithConfigMapContext) {
   auto prog = compile(R"(
 apiVersion: kyverno.io/v1

@@ -388,6 +388,15 @@ void evaluator::build_facts(request_facts& f) {
   f.cluster_roles = &req_.cluster_roles;
 }
 
+// "validation rule '<name>'<detail> passed." in one allocation: every passing validate rule reports it.
+std::string passed_message(std::string_view rule_name, std::string_view detail) {
+  constexpr std::string_view head = "validation rule '", tail = " passed.";
+  std::string m;
+  m.reserve(head.size() + rule_name.size() + 1 + detail.size() + tail.size());
+  m.append(head).append(rule_name).append("'").append(detail).append(tail);
+  return m;
+}
+
 std::string evaluator::error_text(const error& e) {
   if (e.code == error::kind::budget) budget_hit_ = true;
   if (e.code == error::kind::not_found) {
@@ -920,7 +929,7 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value* target, std
     std::string msg;
     auto d = check_conditions(*deny, msg, true);
     if (!d.ok()) return {rule_status::error, "failed to check deny conditions: " + error_text(d.err())};
-    if (!*d) return {rule_status::pass, "validation rule '" + r.name + "' passed."};
+    if (!*d) return {rule_status::pass, passed_message(r.name, "")};
     std::string text;
     if (r.validate.message) {
       value store;
@@ -944,7 +953,7 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value* target, std
     }
     auto m = pattern::match(target_now(), **p);
     switch (m.st) {
-      case pattern::status::pass: return {rule_status::pass, "validation rule '" + r.name + "' passed."};
+      case pattern::status::pass: return {rule_status::pass, passed_message(r.name, "")};
       case pattern::status::skip: return {rule_status::skip, m.reason};
       case pattern::status::fail:
         if (m.path.empty()) return {rule_status::error, build_error_message(r, m.reason, "")};
@@ -962,10 +971,10 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value* target, std
         if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + error_text(refs.err())};
       }
       auto m = pattern::match(target_now(), **p);
-      std::string idx = r.name + "[" + std::to_string(i) + "]";
       if (m.st == pattern::status::pass) {
-        return {rule_status::pass, "validation rule '" + r.name + "' anyPattern[" + std::to_string(i) + "] passed."};
+        return {rule_status::pass, passed_message(r.name, " anyPattern[" + std::to_string(i) + "]")};
       }
+      std::string idx = r.name + "[" + std::to_string(i) + "]";
       if (m.st == pattern::status::skip) {
         skipped.push_back("rule " + idx + " skipped: " + m.reason);
       } else if (m.path.empty()) {
