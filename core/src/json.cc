@@ -47,18 +47,11 @@ using detail::lazy_of;
 
 // Writes into `out` (null on entry) rather than returning a result<value> per
 // node: the result wrapper and the moves it costs were most of the time spent
-// turning a parsed review into a value. `one_level`: the arrays and objects
-// inside `e` become lazy values instead of being converted.
-template <bool one_level>
+// turning a parsed review into a value. (A lazy value's level is converted by
+// level_of_object / level_of_array below, off the tape.)
 convert_error convert(const simdjson::dom::element& e, value& out, std::size_t depth, bool& repeated) {
   if (depth > max_depth) return convert_error::too_deep;
   using t = simdjson::dom::element_type;
-  if constexpr (one_level) {
-    if (depth > 0 && (e.type() == t::ARRAY || e.type() == t::OBJECT)) {
-      std::construct_at(&out, lazy_of(e, e.type() == t::OBJECT));
-      return convert_error::none;
-    }
-  }
   switch (e.type()) {
     case t::NULL_VALUE: return convert_error::none;
     case t::BOOL: become(out, bool(e.get_bool().value_unsafe())); return convert_error::none;
@@ -70,12 +63,7 @@ convert_error convert(const simdjson::dom::element& e, value& out, std::size_t d
     case t::DOUBLE: become(out, e.get_double().value_unsafe()); return convert_error::none;
     case t::STRING: {
       std::string_view s = e.get_string().value_unsafe();
-      // A lazy level's strings stay in the parser's buffer, which outlives its lazy values.
-      if constexpr (one_level) {
-        become(out, lazy_string{s.data(), s.size()});
-      } else {
-        become(out, std::string(s.data(), s.size()));
-      }
+      become(out, std::string(s.data(), s.size()));
       return convert_error::none;
     }
     case t::ARRAY: {
@@ -85,7 +73,7 @@ convert_error convert(const simdjson::dom::element& e, value& out, std::size_t d
       arr.reserve(a.size());
       for (simdjson::dom::element child : a) {
         arr.emplace_back();
-        if (auto err = convert<one_level>(child, arr.back(), depth + 1, repeated); err != convert_error::none) return err;
+        if (auto err = convert(child, arr.back(), depth + 1, repeated); err != convert_error::none) return err;
       }
       return convert_error::none;
     }
@@ -129,7 +117,7 @@ convert_error convert(const simdjson::dom::element& e, value& out, std::size_t d
           m.key = std::string(k.data(), k.size());
           slot = &m.val;
         }
-        if (auto err = convert<one_level>(field.value(), *slot, depth + 1, repeated); err != convert_error::none) {
+        if (auto err = convert(field.value(), *slot, depth + 1, repeated); err != convert_error::none) {
           return err;
         }
       }
@@ -163,7 +151,7 @@ bool too_deep(const simdjson::dom::element& e, std::size_t depth) {
 
 result<value> convert_root(const simdjson::dom::element& e, bool& repeated) {
   value out;
-  switch (convert<false>(e, out, 0, repeated)) {
+  switch (convert(e, out, 0, repeated)) {
     case convert_error::none: return out;
     case convert_error::too_deep:
       return error::budget("JSON nesting deeper than " + std::to_string(max_depth) + " levels");
@@ -581,6 +569,116 @@ V* walk(V& root, std::string_view pointer) {
 }
 }  // namespace
 
+// One level of a lazy value, read off simdjson's tape words directly (the layout is in value_view.cc's
+// member_on_tape): the element API's iterator, type() and get_*() calls cost about as much again as building the
+// members. Each value is what convert() builds: numbers beyond int64 as doubles, strings as views of the
+// document, arrays and objects as lazy values of their own.
+namespace {
+value value_on_tape(const simdjson::dom::document* doc, std::size_t at) {
+  const std::uint64_t* tape = doc->tape.get();
+  const std::uint64_t word = tape[at];
+  switch (static_cast<char>(word >> 56)) {
+    case '"': {
+      const std::uint8_t* text = doc->string_buf.get() + (word & simdjson::internal::JSON_VALUE_MASK);
+      std::uint32_t length = 0;
+      std::memcpy(&length, text, sizeof length);
+      return value(lazy_string{reinterpret_cast<const char*>(text + sizeof length), length});
+    }
+    case 'l': return value(static_cast<long long>(static_cast<std::int64_t>(tape[at + 1])));
+    case 'u': return value(static_cast<double>(tape[at + 1]));  // beyond int64, as Go's float64 decoding
+    case 'd': return value(std::bit_cast<double>(tape[at + 1]));
+    case 't': return value(true);
+    case 'f': return value(false);
+    case '{':
+    case '[': {
+      const bool object = static_cast<char>(word >> 56) == '{';
+      return value(lazy_of(detail::element_at(simdjson::internal::tape_ref(doc, at)), object));
+    }
+    default: return value();  // 'n'
+  }
+}
+
+// The index of the word after the value at `at`.
+std::size_t after_value(const std::uint64_t* tape, std::size_t at) noexcept {
+  const std::uint64_t word = tape[at];
+  switch (static_cast<char>(word >> 56)) {
+    case '{':
+    case '[': return static_cast<std::uint32_t>(word);
+    case 'l':
+    case 'u':
+    case 'd': return at + 2;
+    default: return at + 1;
+  }
+}
+
+// How many members or elements the start word of a level says it has; 0 (reserve nothing) when the tape's
+// count saturated.
+std::size_t count_of(std::uint64_t start) noexcept {
+  const std::size_t n = static_cast<std::uint32_t>(start >> 32) & simdjson::internal::JSON_COUNT_MASK;
+  return n == simdjson::internal::JSON_COUNT_MASK ? 0 : n;
+}
+
+value::object_t level_of_object(const lazy_element& l) {
+  const simdjson::internal::tape_ref ref = detail::tape_of(element_of(l));
+  const simdjson::dom::document* doc = ref.doc;
+  const std::uint64_t* tape = doc->tape.get();
+  const std::uint8_t* strings = doc->string_buf.get();
+  const std::uint64_t start = tape[ref.json_index];
+  const std::size_t close = static_cast<std::uint32_t>(start) - 1;
+  const std::size_t n = count_of(start);
+  value::object_t members;
+  members.reserve(n);
+  // Repeated keys: the last value at the first position, found as convert() finds them (key bits for small
+  // objects, an index past scan_limit keys, or when the count saturated).
+  constexpr std::size_t scan_limit = 32;
+  const bool indexed = n > scan_limit || (n == 0 && ref.json_index + 1 < close);
+  std::unordered_map<std::string_view, std::size_t> index;
+  if (indexed) index.reserve(n);
+  std::uint64_t seen = 0;
+  for (std::size_t i = ref.json_index + 1; i < close;) {
+    const std::uint8_t* text = strings + (tape[i] & simdjson::internal::JSON_VALUE_MASK);
+    std::uint32_t length = 0;
+    std::memcpy(&length, text, sizeof length);
+    const std::string_view k(reinterpret_cast<const char*>(text + sizeof length), length);
+    const std::size_t at = i + 1;
+    i = after_value(tape, at);
+    value* slot = nullptr;
+    if (indexed) {
+      auto [it, fresh] = index.emplace(k, members.size());
+      if (!fresh) slot = &members[it->second].val;
+    } else if (const std::uint64_t bit = key_bit(k); (seen & bit) == 0) {
+      seen |= bit;
+    } else {
+      for (member& m : members) {
+        if (m.key.size() == k.size() && m.key == k) {
+          slot = &m.val;
+          break;
+        }
+      }
+    }
+    if (slot != nullptr) {
+      *slot = value_on_tape(doc, at);
+      continue;
+    }
+    members.push_back(member{std::string(k), value_on_tape(doc, at)});
+  }
+  return members;
+}
+
+value::array_t level_of_array(const lazy_element& l) {
+  const simdjson::internal::tape_ref ref = detail::tape_of(element_of(l));
+  const std::uint64_t* tape = ref.doc->tape.get();
+  const std::uint64_t start = tape[ref.json_index];
+  const std::size_t close = static_cast<std::uint32_t>(start) - 1;
+  value::array_t elements;
+  elements.reserve(count_of(start));
+  for (std::size_t i = ref.json_index + 1; i < close; i = after_value(tape, i)) {
+    elements.push_back(value_on_tape(ref.doc, i));
+  }
+  return elements;
+}
+}  // namespace
+
 const value* at_pointer(const value& root, std::string_view pointer) { return walk(root, pointer); }
 value* at_pointer(value& root, std::string_view pointer) { return walk(root, pointer); }
 
@@ -591,10 +689,8 @@ namespace coco_admit {
 // One level, as the eager conversion would build it (repeated keys: the last value at the first position), with
 // the arrays and objects inside left lazy. The depth limit was checked when the lazy root was made.
 void value::convert_lazy() const {
-  const simdjson::dom::element e = json::element_of(*std::get_if<lazy_index>(&v_));
-  value level;
-  bool repeated = false;
-  json::convert<true>(e, level, 0, repeated);
+  const lazy_element& l = *std::get_if<lazy_index>(&v_);
+  value level = l.object ? value(json::level_of_object(l)) : value(json::level_of_array(l));
   v_ = std::move(level.v_);
 }
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <functional>
 #include <random>
 #include <string>
 
@@ -240,6 +241,49 @@ TEST(LazyValue, ReadsAsTheConversionOnRandomDocuments) {
     ASSERT_EQ(copy == *lazy, copy == *eager) << text;
     ASSERT_EQ(json::equal(doc.root, copy), copy == *eager) << text;
   }
+}
+
+// A lazy level is converted off the tape (json.cc level_of_object): repeated keys keep the last value at the first
+// position, in small objects and in ones past the 32 keys where an index takes over, as the eager conversion.
+TEST(LazyValue, LevelsWithRepeatedKeysReadAsTheConversion) {
+  std::mt19937_64 rng(5);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
+  std::function<std::string(int)> doc = [&](int depth) -> std::string {
+    switch (depth == 0 ? pick(4) : pick(7)) {
+      case 0: return std::to_string(pick(100) - 50);
+      case 1: return "\"s" + std::to_string(pick(5)) + "\"";
+      case 2: return pick(2) ? "18446744073709551615" : "-0.25";
+      case 3: return pick(2) ? "null" : "true";
+      case 4: {
+        std::string out = "[";
+        for (int i = pick(4); i > 0; --i) out += doc(depth - 1) + (i > 1 ? "," : "");
+        return out + "]";
+      }
+      default: {
+        // Keys from a pool smaller than the object, so that some repeat; some objects pass 32 keys.
+        const int size = pick(3) == 0 ? 30 + pick(20) : pick(6);
+        const int pool = 1 + pick(size + 1);
+        std::string out = "{";
+        for (int i = 0; i < size; ++i) {
+          out += (i ? "," : "") + ("\"k" + std::to_string(pick(pool)) + "\":") + doc(depth - 1);
+        }
+        return out + "}";
+      }
+    }
+  };
+  int repeated_docs = 0;
+  for (int round = 0; round < 2'000; ++round) {
+    const std::string text = doc(4);
+    parsed d(text);
+    bool repeated = false;
+    auto eager = json::from_element(d.root, repeated);
+    auto lazy = json::from_element_lazy(d.root);
+    ASSERT_TRUE(eager.ok() && lazy.ok()) << text;
+    repeated_docs += repeated;
+    ASSERT_EQ(json::serialize(*lazy), json::serialize(*eager)) << text;
+    ASSERT_TRUE(*lazy == *eager) << text;
+  }
+  EXPECT_GT(repeated_docs, 500);
 }
 
 TEST(LazyValue, KnowsItsKindAndSizeWithoutSurprises) {
