@@ -14,8 +14,12 @@ void value::own_string() const {
 
 const value* value::find(std::string_view key) const noexcept {
   if (!is_object()) return nullptr;
+  // Keys of one length are common ("name", "kind", "spec"): a first byte tells most apart before memcmp's call.
+  const std::size_t n = key.size();
   for (const member& m : as_object()) {
-    if (m.key == key) return &m.val;
+    if (m.key.size() == n && (n == 0 || (m.key[0] == key[0] && std::memcmp(m.key.data(), key.data(), n) == 0))) {
+      return &m.val;
+    }
   }
   return nullptr;
 }
