@@ -35,6 +35,41 @@ std::uint64_t key_bit(std::string_view k) {
   return std::uint64_t{1} << (h & 63);
 }
 
+// Repeated keys of an object being built: the last value at the key's first position, as Go's encoding/json
+// keeps them. Small objects (all real ones) are scanned, and only for a key whose key_bit was seen before; past
+// scan_limit keys a hash index keeps a request with 200,000 annotations linear (the scan took minutes). Keys
+// are views that outlive the build (the parser's buffer).
+class repeated_keys {
+ public:
+  static constexpr std::size_t scan_limit = 32;
+  /// `keys`: how many the object has (SIZE_MAX: unknown, and many).
+  explicit repeated_keys(std::size_t keys) : indexed_(keys > scan_limit) {
+    if (indexed_ && keys != SIZE_MAX) index_.reserve(keys);
+  }
+  /// The value of the earlier member of `members` keyed `k`; nullptr when `k` is new, and the caller then
+  /// appends it. Inlined into the converters' member loops: as a call it cost about 30 instructions a member.
+  [[gnu::always_inline]] value* find(std::string_view k, value::object_t& members) {
+    if (indexed_) {
+      auto [it, fresh] = index_.emplace(k, members.size());
+      return fresh ? nullptr : &members[it->second].val;
+    }
+    const std::uint64_t bit = key_bit(k);
+    if ((seen_ & bit) == 0) {
+      seen_ |= bit;
+      return nullptr;
+    }
+    for (member& m : members) {
+      if (m.key.size() == k.size() && m.key == k) return &m.val;
+    }
+    return nullptr;
+  }
+
+ private:
+  bool indexed_;
+  std::unordered_map<std::string_view, std::size_t> index_;
+  std::uint64_t seen_ = 0;  // key_bit of every key so far (scanned objects)
+};
+
 template <class T>
 void become(value& out, T&& payload) {
   static_assert(std::is_nothrow_constructible_v<value, T&&>);
@@ -81,34 +116,17 @@ convert_error convert(const simdjson::dom::element& e, value& out, std::size_t d
       simdjson::dom::object o = e.get_object().value_unsafe();
       become(out, value::object_t{});
       value::object_t& members = out.as_object();
+      // The tape's count saturates at JSON_COUNT_MASK keys: then the size is unknown (and large).
       const std::size_t n = o.size();
-      members.reserve(n);
-      // Duplicate keys: the last one wins, as in Go's encoding/json. Small
-      // objects (all real ones) are scanned; past that a hash index keeps a
-      // request with 200,000 annotations linear (the scan took minutes).
-      constexpr std::size_t scan_limit = 32;
-      std::unordered_map<std::string_view, std::size_t> index;
-      if (n > scan_limit) index.reserve(n);
-      std::uint64_t seen = 0;  // key_bit of every key so far (scanned objects)
+      const bool saturated = n >= simdjson::internal::JSON_COUNT_MASK;
+      members.reserve(saturated ? 0 : n);
+      // Keys are views into the parser's buffer, which outlives this call.
+      repeated_keys earlier(saturated ? SIZE_MAX : n);
       // The iterator's key() and value() rather than range-for's key_value_pair:
       // building that pair per field cost a store-forwarding stall.
       for (auto field = o.begin(); field != o.end(); ++field) {
         const std::string_view k = field.key();
-        value* slot = nullptr;
-        if (n > scan_limit) {
-          // Keys are views into the parser's buffer, which outlives this call.
-          auto [it, fresh] = index.emplace(k, members.size());
-          if (!fresh) slot = &members[it->second].val;
-        } else if (const std::uint64_t bit = key_bit(k); (seen & bit) == 0) {
-          seen |= bit;
-        } else {
-          for (member& m : members) {
-            if (m.key.size() == k.size() && m.key == k) {
-              slot = &m.val;
-              break;
-            }
-          }
-        }
+        value* slot = earlier.find(k, members);
         if (slot != nullptr) {
           repeated = true;
           *slot = value();  // the earlier value is replaced whole
@@ -628,13 +646,9 @@ value::object_t level_of_object(const lazy_element& l) {
   const std::size_t n = count_of(start);
   value::object_t members;
   members.reserve(n);
-  // Repeated keys: the last value at the first position, found as convert() finds them (key bits for small
-  // objects, an index past scan_limit keys, or when the count saturated).
-  constexpr std::size_t scan_limit = 32;
-  const bool indexed = n > scan_limit || (n == 0 && ref.json_index + 1 < close);
-  std::unordered_map<std::string_view, std::size_t> index;
-  if (indexed) index.reserve(n);
-  std::uint64_t seen = 0;
+  // The tape's count saturates at JSON_COUNT_MASK keys (count_of gives 0 then): take a non-empty object of
+  // "0" keys for a large one.
+  repeated_keys earlier(n == 0 && ref.json_index + 1 < close ? SIZE_MAX : n);
   for (std::size_t i = ref.json_index + 1; i < close;) {
     const std::uint8_t* text = strings + (tape[i] & simdjson::internal::JSON_VALUE_MASK);
     std::uint32_t length = 0;
@@ -642,21 +656,7 @@ value::object_t level_of_object(const lazy_element& l) {
     const std::string_view k(reinterpret_cast<const char*>(text + sizeof length), length);
     const std::size_t at = i + 1;
     i = after_value(tape, at);
-    value* slot = nullptr;
-    if (indexed) {
-      auto [it, fresh] = index.emplace(k, members.size());
-      if (!fresh) slot = &members[it->second].val;
-    } else if (const std::uint64_t bit = key_bit(k); (seen & bit) == 0) {
-      seen |= bit;
-    } else {
-      for (member& m : members) {
-        if (m.key.size() == k.size() && m.key == k) {
-          slot = &m.val;
-          break;
-        }
-      }
-    }
-    if (slot != nullptr) {
+    if (value* slot = earlier.find(k, members); slot != nullptr) {
       *slot = value_on_tape(doc, at);
       continue;
     }
