@@ -587,9 +587,8 @@ V* walk(V& root, std::string_view pointer) {
 }
 }  // namespace
 
-// One level of a lazy value, read off simdjson's tape words directly (the layout is in value_view.cc's
-// member_on_tape): the element API's iterator, type() and get_*() calls cost about as much again as building the
-// members. Each value is what convert() builds: numbers beyond int64 as doubles, strings as views of the
+// One level of a lazy value, read off simdjson's tape words directly (lazy_access.h): the element API's
+// iterator, type() and get_*() calls cost about as much again as building the members. Each value is what convert() builds: numbers beyond int64 as doubles, strings as views of the
 // document, arrays and objects as lazy values of their own.
 namespace {
 value value_on_tape(const simdjson::dom::document* doc, std::size_t at) {
@@ -597,10 +596,8 @@ value value_on_tape(const simdjson::dom::document* doc, std::size_t at) {
   const std::uint64_t word = tape[at];
   switch (static_cast<char>(word >> 56)) {
     case '"': {
-      const std::uint8_t* text = doc->string_buf.get() + (word & simdjson::internal::JSON_VALUE_MASK);
-      std::uint32_t length = 0;
-      std::memcpy(&length, text, sizeof length);
-      return value(lazy_string{reinterpret_cast<const char*>(text + sizeof length), length});
+      const std::string_view text = detail::string_on_tape(*doc, word);
+      return value(lazy_string{text.data(), text.size()});
     }
     case 'l': return value(static_cast<long long>(static_cast<std::int64_t>(tape[at + 1])));
     case 'u': return value(static_cast<double>(tape[at + 1]));  // beyond int64, as Go's float64 decoding
@@ -616,19 +613,6 @@ value value_on_tape(const simdjson::dom::document* doc, std::size_t at) {
   }
 }
 
-// The index of the word after the value at `at`.
-std::size_t after_value(const std::uint64_t* tape, std::size_t at) noexcept {
-  const std::uint64_t word = tape[at];
-  switch (static_cast<char>(word >> 56)) {
-    case '{':
-    case '[': return static_cast<std::uint32_t>(word);
-    case 'l':
-    case 'u':
-    case 'd': return at + 2;
-    default: return at + 1;
-  }
-}
-
 // How many members or elements the start word of a level says it has; 0 (reserve nothing) when the tape's
 // count saturated.
 std::size_t count_of(std::uint64_t start) noexcept {
@@ -640,9 +624,8 @@ value::object_t level_of_object(const lazy_element& l) {
   const simdjson::internal::tape_ref ref = detail::tape_of(element_of(l));
   const simdjson::dom::document* doc = ref.doc;
   const std::uint64_t* tape = doc->tape.get();
-  const std::uint8_t* strings = doc->string_buf.get();
   const std::uint64_t start = tape[ref.json_index];
-  const std::size_t close = static_cast<std::uint32_t>(start) - 1;
+  const std::size_t close = detail::closing_word(tape, ref.json_index);
   const std::size_t n = count_of(start);
   value::object_t members;
   members.reserve(n);
@@ -650,12 +633,9 @@ value::object_t level_of_object(const lazy_element& l) {
   // "0" keys for a large one.
   repeated_keys earlier(n == 0 && ref.json_index + 1 < close ? SIZE_MAX : n);
   for (std::size_t i = ref.json_index + 1; i < close;) {
-    const std::uint8_t* text = strings + (tape[i] & simdjson::internal::JSON_VALUE_MASK);
-    std::uint32_t length = 0;
-    std::memcpy(&length, text, sizeof length);
-    const std::string_view k(reinterpret_cast<const char*>(text + sizeof length), length);
+    const std::string_view k = detail::string_on_tape(*doc, tape[i]);
     const std::size_t at = i + 1;
-    i = after_value(tape, at);
+    i = detail::after_value(tape, at);
     if (value* slot = earlier.find(k, members); slot != nullptr) {
       *slot = value_on_tape(doc, at);
       continue;
@@ -668,11 +648,10 @@ value::object_t level_of_object(const lazy_element& l) {
 value::array_t level_of_array(const lazy_element& l) {
   const simdjson::internal::tape_ref ref = detail::tape_of(element_of(l));
   const std::uint64_t* tape = ref.doc->tape.get();
-  const std::uint64_t start = tape[ref.json_index];
-  const std::size_t close = static_cast<std::uint32_t>(start) - 1;
+  const std::size_t close = detail::closing_word(tape, ref.json_index);
   value::array_t elements;
-  elements.reserve(count_of(start));
-  for (std::size_t i = ref.json_index + 1; i < close; i = after_value(tape, i)) {
+  elements.reserve(count_of(tape[ref.json_index]));
+  for (std::size_t i = ref.json_index + 1; i < close; i = detail::after_value(tape, i)) {
     elements.push_back(value_on_tape(ref.doc, i));
   }
   return elements;

@@ -2,7 +2,9 @@
 // simdjson. json.cc makes lazy values and converts them; value_view.cc reads them in place.
 #pragma once
 
+#include <cstdint>
 #include <cstring>
+#include <string_view>
 #include <type_traits>
 
 #include <simdjson.h>
@@ -42,6 +44,38 @@ inline simdjson::dom::element element_at(const simdjson::internal::tape_ref& ref
   simdjson::dom::element e;
   std::memcpy(static_cast<void*>(&e), &ref, sizeof e);
   return e;
+}
+
+// Reading simdjson's tape words directly, where the element API's iterator and calls would cost several times as
+// much (dom::document: the tape and its string buffer). An object or array is its '{' or '[' word, whose low 32
+// bits are the index after its closing word, then per member a key and a value (per element a value). A key or
+// string is one word holding the offset in string_buf of a 32-bit length and the bytes; a number is its type word
+// ('l', 'u', 'd') and then its 64 bits; true, false and null are one word each.
+
+/// The index of the word after the value at `at`.
+inline std::size_t after_value(const std::uint64_t* tape, std::size_t at) noexcept {
+  const std::uint64_t word = tape[at];
+  switch (static_cast<char>(word >> 56)) {
+    case '{':
+    case '[': return static_cast<std::uint32_t>(word);
+    case 'l':
+    case 'u':
+    case 'd': return at + 2;
+    default: return at + 1;
+  }
+}
+
+/// The text of the key or string word `word`.
+inline std::string_view string_on_tape(const simdjson::dom::document& doc, std::uint64_t word) noexcept {
+  const std::uint8_t* text = doc.string_buf.get() + (word & simdjson::internal::JSON_VALUE_MASK);
+  std::uint32_t length = 0;
+  std::memcpy(&length, text, sizeof length);
+  return {reinterpret_cast<const char*>(text + sizeof length), length};
+}
+
+/// The index of the closing word of the object or array that starts at `start`.
+inline std::size_t closing_word(const std::uint64_t* tape, std::size_t start) noexcept {
+  return static_cast<std::uint32_t>(tape[start]) - 1;
 }
 
 }  // namespace coco_admit::json::detail

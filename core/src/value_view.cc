@@ -34,35 +34,17 @@ value::kind kind_of(const simdjson::dom::element& e) noexcept {
 
 value_view view_of(const simdjson::dom::element& e);
 
-// The tape index of the value of member `key` of the object that starts at `object`, read off simdjson's tape
-// words directly: patterns look members up by the dozen, and the object iterator's steps cost several times
-// this loop. The tape (simdjson's dom::document): an object is its '{' word, whose low 32 bits are the index
-// after its '}', then per member a key (a string word: the offset in string_buf of a 32-bit length and the
-// bytes) and a value (a '{' or '[' word that jumps past its end like the object's, a number's type word and its
-// 64 bits, or one word). Every member is looked at: a repeated key reads as its last value, as the conversion
-// keeps it.
+// The tape index of the value of member `key` of the object that starts at `object`, read off the tape words
+// (lazy_access.h): patterns look members up by the dozen, and the object iterator's steps cost several times this
+// loop. Every member is looked at: a repeated key reads as its last value, as the conversion keeps it.
 bool member_on_tape(const simdjson::internal::tape_ref& object, std::string_view key, std::size_t& at) noexcept {
   const std::uint64_t* tape = object.doc->tape.get();
-  const std::uint8_t* strings = object.doc->string_buf.get();
-  const std::size_t close = static_cast<std::uint32_t>(tape[object.json_index]) - 1;
+  const std::size_t close = json::detail::closing_word(tape, object.json_index);
   bool found = false;
-  for (std::size_t i = object.json_index + 1; i < close;) {
-    const std::uint8_t* text = strings + (tape[i] & simdjson::internal::JSON_VALUE_MASK);
-    std::uint32_t length = 0;
-    std::memcpy(&length, text, sizeof length);
-    const std::size_t value_at = i + 1;
-    if (length == key.size() && std::memcmp(text + sizeof length, key.data(), length) == 0) {
-      at = value_at;
+  for (std::size_t i = object.json_index + 1; i < close; i = json::detail::after_value(tape, i + 1)) {
+    if (json::detail::string_on_tape(*object.doc, tape[i]) == key) {
+      at = i + 1;
       found = true;
-    }
-    const std::uint64_t value_word = tape[value_at];
-    switch (static_cast<char>(value_word >> 56)) {
-      case '{':
-      case '[': i = static_cast<std::uint32_t>(value_word); break;
-      case 'l':
-      case 'u':
-      case 'd': i = value_at + 2; break;
-      default: i = value_at + 1; break;
     }
   }
   return found;
@@ -70,7 +52,7 @@ bool member_on_tape(const simdjson::internal::tape_ref& object, std::string_view
 
 }  // namespace
 
-// Friend-free construction of a view into the document: the members are set through this one helper.
+// Builds the views into the document (value_view's constructor takes a value).
 struct value_view_access {
   static value_view in_document(const simdjson::dom::element& e) {
     value_view v;
@@ -79,7 +61,6 @@ struct value_view_access {
     std::memcpy(v.element_, &e, sizeof v.element_);
     return v;
   }
-  static simdjson::dom::element element(const value_view& v) { return element_in(v.element_); }
 };
 
 namespace {
