@@ -27,6 +27,14 @@ const rule_response* find_rule(const engine_response& r, const std::string& name
   return nullptr;
 }
 
+// The rule's status and message, as one check.
+void expect_rule(const engine_response& r, const std::string& name, rule_status status, const std::string& message) {
+  const rule_response* rr = find_rule(r, name);
+  ASSERT_NE(rr, nullptr) << name;
+  EXPECT_EQ(rr->status, status) << name;
+  EXPECT_EQ(rr->message, message) << name;
+}
+
 const char* pod = R"(
 apiVersion: v1
 kind: Pod
@@ -198,15 +206,9 @@ spec:
           - {key: a, operator: Equals, value: b, message: "{{ missing.variable }}"}
 )");
   auto r = engine::validate(*prog, engine_request::from_object(doc(pod)), {});
-  ASSERT_NE(find_rule(r, "skipped"), nullptr);
-  EXPECT_EQ(find_rule(r, "skipped")->status, rule_status::skip);
-  EXPECT_EQ(find_rule(r, "skipped")->message, "preconditions not met; first for web; second");
-  ASSERT_NE(find_rule(r, "denied"), nullptr);
-  EXPECT_EQ(find_rule(r, "denied")->status, rule_status::fail);
-  EXPECT_EQ(find_rule(r, "denied")->message, "not web; a is not b");
-  ASSERT_NE(find_rule(r, "allowed"), nullptr);
-  EXPECT_EQ(find_rule(r, "allowed")->status, rule_status::pass);
-  EXPECT_EQ(find_rule(r, "allowed")->message, "validation rule 'allowed' passed.");
+  expect_rule(r, "skipped", rule_status::skip, "preconditions not met; first for web; second");
+  expect_rule(r, "denied", rule_status::fail, "not web; a is not b");
+  expect_rule(r, "allowed", rule_status::pass, "validation rule 'allowed' passed.");
 }
 
 TEST(Engine, AnyPatternReportsThePatternThatPassedOrEveryFailure) {
@@ -231,14 +233,10 @@ spec:
       - metadata: {labels: {app: api}}
 )");
   auto r = engine::validate(*prog, engine_request::from_object(doc(pod)), {});
-  ASSERT_NE(find_rule(r, "second-passes"), nullptr);
-  EXPECT_EQ(find_rule(r, "second-passes")->status, rule_status::pass);
-  EXPECT_EQ(find_rule(r, "second-passes")->message, "validation rule 'second-passes' anyPattern[1] passed.");
-  ASSERT_NE(find_rule(r, "none-passes"), nullptr);
-  EXPECT_EQ(find_rule(r, "none-passes")->status, rule_status::fail);
-  EXPECT_EQ(find_rule(r, "none-passes")->message,
-            "validation error: app must be db or api. rule none-passes[0] failed at path /metadata/labels/app/ "
-            "rule none-passes[1] failed at path /metadata/labels/app/");
+  expect_rule(r, "second-passes", rule_status::pass, "validation rule 'second-passes' anyPattern[1] passed.");
+  expect_rule(r, "none-passes", rule_status::fail,
+              "validation error: app must be db or api. rule none-passes[0] failed at path /metadata/labels/app/ "
+              "rule none-passes[1] failed at path /metadata/labels/app/");
 }
 
 TEST(Engine, DenyWithConfigMapContext) {
@@ -272,9 +270,7 @@ data: {allowed: "kata-qemu-snp,kata-qemu-tdx"}
   engine_environment env;
   env.cluster = &cluster;
   auto r = engine::validate(*prog, engine_request::from_object(doc(pod)), env);
-  ASSERT_NE(find_rule(r, "check-class"), nullptr);
-  EXPECT_EQ(find_rule(r, "check-class")->status, rule_status::fail);
-  EXPECT_EQ(find_rule(r, "check-class")->message, "runtimeClassName none is not allowed");
+  expect_rule(r, "check-class", rule_status::fail, "runtimeClassName none is not allowed");
   value good = doc(pod);
   good["spec"]["runtimeClassName"] = "kata-qemu-snp";
   r = engine::validate(*prog, engine_request::from_object(good), env);
