@@ -588,8 +588,9 @@ V* walk(V& root, std::string_view pointer) {
 }  // namespace
 
 // One level of a lazy value, read off simdjson's tape words directly (lazy_access.h): the element API's
-// iterator, type() and get_*() calls cost about as much again as building the members. Each value is what convert() builds: numbers beyond int64 as doubles, strings as views of the
-// document, arrays and objects as lazy values of their own.
+// iterator, type() and get_*() calls cost about as much again as building the members. Each value is what
+// convert() builds: numbers beyond int64 as doubles, strings as views of the document, arrays and objects as lazy
+// values of their own.
 namespace {
 value value_on_tape(const simdjson::dom::document* doc, std::size_t at) {
   const std::uint64_t* tape = doc->tape.get();

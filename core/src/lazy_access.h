@@ -36,7 +36,8 @@ inline simdjson::dom::element element_of(const lazy_element& l) {
 // The tape position an element stands for (simdjson keeps it internal, so it is read from the element's bytes).
 inline simdjson::internal::tape_ref tape_of(const simdjson::dom::element& e) {
   simdjson::internal::tape_ref ref;
-  std::memcpy(static_cast<void*>(&ref), &e, sizeof ref);  // trivially copyable (asserted); only its constructor is not trivial
+  // Trivially copyable (asserted); only its constructor is not trivial.
+  std::memcpy(static_cast<void*>(&ref), &e, sizeof ref);
   return ref;
 }
 

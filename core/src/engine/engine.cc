@@ -38,7 +38,9 @@ const char* rule_status_name(rule_status s) {
 engine_request engine_request::from_object(value object, std::string operation) {
   engine_request r;
   r.operation = std::move(operation);
-  auto str = [](const value* v) { return v != nullptr && v->is_string() ? std::string(v->as_string_view()) : std::string(); };
+  auto str = [](const value* v) {
+    return v != nullptr && v->is_string() ? std::string(v->as_string_view()) : std::string();
+  };
   const value* md = object.find("metadata");
   r.ns = str(md != nullptr ? md->find("namespace") : nullptr);
   r.name = str(md != nullptr ? md->find("name") : nullptr);

@@ -9,7 +9,8 @@
 //
 // A view reads what the value would read: a repeated key reads as its last value (as conversion keeps it), an
 // integer beyond int64 as a double, and to_value() of a scalar is the scalar the conversion would make, a string
-// as a view of the document (value::as_string_view). A view must not outlive the value it looks at, nor that value's parser.
+// as a view of the document (value::as_string_view). A view must not outlive the value it looks at, nor that
+// value's parser.
 //
 //   value_view pod(resource);
 //   value_view spec;
