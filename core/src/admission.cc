@@ -34,10 +34,17 @@ constexpr std::size_t retained_parser_document_bytes = std::size_t{1} << 20;
 /// A deeper document (rare, and usually refused) is parsed again with simdjson's own limit, and walked.
 constexpr std::size_t bounded_parser_depth = json::max_depth + 1;
 
+// The string at `key` of `obj`, copied; empty when there is none.
 std::string str_at(const value* obj, std::string_view key) {
   if (obj == nullptr) return {};
   const value* v = obj->find(key);
   return v != nullptr && v->is_string() ? std::string(v->as_string_view()) : std::string();
+}
+
+// The same read through a view, and not copied: it converts no level of the request.
+std::string_view string_at(const value_view& obj, std::string_view key) {
+  value_view field;
+  return obj.find(key, field) ? field.string() : std::string_view();
 }
 
 void open_response(std::string& out, std::string_view api_version, std::string_view uid, bool allowed) {
@@ -253,12 +260,12 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
   }
   // For the message of a refusal. Read through views: they convert no level of the object.
   const value_view subject_view(subject);
-  value_view md, field;
-  const bool has_md = subject_view.find("metadata", md);
-  std::string res_kind(subject_view.find("kind", field) ? field.string() : std::string_view());
-  std::string res_ns(has_md && md.find("namespace", field) ? field.string() : std::string_view());
+  value_view md;
+  (void)subject_view.find("metadata", md);  // a view of null when absent: its strings are all empty
+  std::string res_kind(string_at(subject_view, "kind"));
+  std::string res_ns(string_at(md, "namespace"));
   if (res_ns.empty()) res_ns = req.ns;
-  std::string res_name(has_md && md.find("name", field) ? field.string() : std::string_view());
+  std::string res_name(string_at(md, "name"));
   if (res_name.empty()) res_name = req.name;
   outcome.uid = uid;
   outcome.kind = req.kind;

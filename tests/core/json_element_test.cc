@@ -27,6 +27,16 @@ struct parsed {
   }
 };
 
+// The document converted whole (`eager`) and as a lazy value of the same parse (`lazy`); false when either fails.
+bool read_both_ways(const parsed& doc, value& eager, value& lazy) {
+  auto e = json::from_element(doc.root);
+  auto l = json::from_element_lazy(doc.root);
+  if (!e.ok() || !l.ok()) return false;
+  eager = std::move(e).value();
+  lazy = std::move(l).value();
+  return true;
+}
+
 value must_parse(const std::string& text) {
   auto v = json::parse(text);
   EXPECT_TRUE(v.ok()) << text;
@@ -229,17 +239,16 @@ TEST(LazyValue, ReadsAsTheConversionOnRandomDocuments) {
   for (int round = 0; round < 5'000; ++round) {
     const std::string text = g.document(5);
     parsed doc(text);
-    auto eager = json::from_element(doc.root);
-    auto lazy = json::from_element_lazy(doc.root);
-    ASSERT_TRUE(eager.ok() && lazy.ok()) << text;
-    ASSERT_EQ(lazy->type(), eager->type());
-    value copy = *lazy;                            // a copy made while everything is still lazy
-    ASSERT_TRUE(*lazy == copy);                    // same element: equal without a look
-    ASSERT_TRUE(json::equal(doc.root, *lazy));
+    value eager, lazy;
+    ASSERT_TRUE(read_both_ways(doc, eager, lazy)) << text;
+    ASSERT_EQ(lazy.type(), eager.type());
+    value copy = lazy;                            // a copy made while everything is still lazy
+    ASSERT_TRUE(lazy == copy);                    // same element: equal without a look
+    ASSERT_TRUE(json::equal(doc.root, lazy));
     g.edit(copy);                                  // converts the levels on the edit's path, in the copy only
-    ASSERT_EQ(json::serialize(*lazy), json::serialize(*eager)) << text;
-    ASSERT_EQ(copy == *lazy, copy == *eager) << text;
-    ASSERT_EQ(json::equal(doc.root, copy), copy == *eager) << text;
+    ASSERT_EQ(json::serialize(lazy), json::serialize(eager)) << text;
+    ASSERT_EQ(copy == lazy, copy == eager) << text;
+    ASSERT_EQ(json::equal(doc.root, copy), copy == eager) << text;
   }
 }
 
@@ -414,31 +423,29 @@ TEST(LazyValue, ViewReadsAsTheConversionOnRandomDocuments) {
   for (int round = 0; round < 3'000; ++round) {
     const std::string text = g.document(5);
     parsed doc(text);
-    auto eager = json::from_element(doc.root);
-    auto lazy = json::from_element_lazy(doc.root);
-    ASSERT_TRUE(eager.ok() && lazy.ok()) << text;
-    expect_view_reads(value_view(*lazy), *eager, text);  // every level still lazy
-    expect_view_reads(value_view(*eager), *eager, text);  // every level converted
+    value eager, lazy;
+    ASSERT_TRUE(read_both_ways(doc, eager, lazy)) << text;
+    expect_view_reads(value_view(lazy), eager, text);  // every level still lazy
+    expect_view_reads(value_view(eager), eager, text);  // every level converted
     // Partly converted: the levels a serialisation looks into are converted, the ones read first by views not.
-    value partly = *lazy;
+    value partly = lazy;
     if (partly.is_object() || partly.is_array()) (void)partly.size();
     if (partly.is_object() && !partly.as_object().empty()) (void)partly.as_object()[0].val.size();
-    expect_view_reads(value_view(partly), *eager, text);
+    expect_view_reads(value_view(partly), eager, text);
   }
 }
 
 TEST(LazyValue, ViewReadsTheLastOfRepeatedKeysAndLargeNumbersAsConversionDoes) {
   parsed doc(R"({"a":1,"b":{"x":1},"a":{"c":[1,2]},"u":18446744073709551615,"s":"text","a2":[{"k":1,"k":"v"}]})");
-  auto eager = json::from_element(doc.root);
-  auto lazy = json::from_element_lazy(doc.root);
-  ASSERT_TRUE(eager.ok() && lazy.ok());
-  expect_view_reads(value_view(*lazy), *eager, "");
+  value eager, lazy;
+  ASSERT_TRUE(read_both_ways(doc, eager, lazy));
+  expect_view_reads(value_view(lazy), eager, "");
   value_view a, u;
-  ASSERT_TRUE(value_view(*lazy).find("a", a));
+  ASSERT_TRUE(value_view(lazy).find("a", a));
   EXPECT_TRUE(a.is_object());
-  ASSERT_TRUE(value_view(*lazy).find("u", u));
+  ASSERT_TRUE(value_view(lazy).find("u", u));
   EXPECT_EQ(u.type(), value::kind::number);
-  EXPECT_NE(lazy->lazy(), nullptr) << "reading through a view converts nothing";
+  EXPECT_NE(lazy.lazy(), nullptr) << "reading through a view converts nothing";
 }
 
 TEST(LazyValue, DepthLimitIsCheckedWhenTheValueIsMade) {
