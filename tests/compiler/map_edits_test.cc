@@ -16,6 +16,8 @@
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/json_patch.h"
 #include "coco-admit/core/map_overlay.h"
+#include "coco-admit/core/strategic_merge.h"
+#include "coco-admit/core/variables.h"
 #include "policy_helpers.h"
 
 using namespace coco_admit;
@@ -265,7 +267,7 @@ class generator {
         R"("x-{{ request.object.metadata.labels.app || 'none' }}")", R"("{{ request.object.metadata.labels.count || `4` }}")",
         R"("{{ `7` }}")", R"("{{ request.object.metadata.labels }}")", R"("{{ request.object.spec.nothing }}")",
         R"("{{ request.object.metadata.labels.zone || `null` }}")", R"("{{ to_upper(request.namespace) }}")",
-        "null", R"(["l"])", R"({})",
+        "null", R"(["l"])", R"(["l","m"])", R"({})",
     };
     return leaves[pick(std::size(leaves))];
   }
@@ -434,6 +436,73 @@ class list_generator {
  private:
   std::mt19937 rng_;
 };
+
+/// Applies every map edit of `p` to `pod` in turn, as the rules cascade (a foreach's once per container, with
+/// `element` set to it), with the holes evaluated as the engine evaluates them, and checks the node count change
+/// each reports against a census of the pod before and after. Returns how many edits applied.
+std::size_t expect_node_changes_counted(const program& p, value pod) {
+  if (!strategic_merge::take_census(pod).clean) return 0;  // the engine takes such a pod the general way
+  std::size_t applied = 0;
+  auto edit = [&](const map_overlay& edits, const value* element) {
+    value ctx = value::object();
+    value request = value::object();
+    request.set("namespace", value("team-a"));
+    request.set("object", pod);
+    ctx.set("request", std::move(request));
+    if (element != nullptr) ctx.set("element", *element);
+    variables::options o;
+    o.context = &ctx;
+    std::vector<value> holes;
+    for (const map_overlay::hole& h : edits.holes) {
+      auto v = variables::substitute_string(*h.text, h.path, o);
+      if (!v.ok()) return;
+      holes.push_back(std::move(v).value());
+    }
+    const std::size_t before = strategic_merge::take_census(pod).nodes;
+    const std::string was = json::serialize(pod);
+    const std::optional<map_edit_outcome> done = apply_map_overlay(edits, holes, pod);
+    if (!done) return;
+    ++applied;
+    EXPECT_EQ(static_cast<std::ptrdiff_t>(strategic_merge::take_census(pod).nodes),
+              static_cast<std::ptrdiff_t>(before) + done->node_change)
+        << was << "\nbecame " << json::serialize(pod);
+    EXPECT_EQ(done->changed, json::serialize(pod) != was) << was;
+  };
+  for (const policy& pol : p.policies) {
+    for (const rule& r : pol.rules) {
+      if (r.mutate.map_edits) edit(*r.mutate.map_edits, nullptr);
+      for (const foreach_block& f : r.mutate.foreach) {
+        if (!f.map_edits) continue;
+        const value containers = pod["spec"]["containers"];
+        for (const value& c : containers.as_array()) edit(*f.map_edits, &c);
+      }
+    }
+  }
+  return applied;
+}
+
+// The engine keeps the resource's node count for foreach budgets across map edits from what the edits report.
+TEST(MapEdits, ReportTheNodesTheyAddAndReplace) {
+  generator maps(7);
+  list_generator lists(11);
+  std::size_t applied = 0;
+  for (int round = 0; round < 600; ++round) {
+    const std::string text = policy_with({R"({"metadata":{"labels":)" + maps.overlay(2) + "}}",
+                                          R"({"spec":)" + maps.overlay(2) + "}"});
+    auto p = compile_json(text);
+    ASSERT_TRUE(p);
+    applied += expect_node_changes_counted(*p, maps.pod());
+    std::string rules;
+    for (int i = 0; i < 3; ++i) rules += (i ? "," : "") + lists.rule(i);
+    auto q = compile_json(R"({"apiVersion":"kyverno.io/v1","kind":"ClusterPolicy","metadata":{"name":"lists",)"
+                          R"("annotations":{"pod-policies.kyverno.io/autogen-controllers":"none"}},)"
+                          R"("spec":{"rules":[)" + rules + "]}}");
+    ASSERT_TRUE(q);
+    applied += expect_node_changes_counted(*q, lists.pod());
+    if (::testing::Test::HasFailure()) return;
+  }
+  EXPECT_GT(applied, 1'000u);
+}
 
 TEST(MapEdits, SameAnswersAsTheGeneralWayOnListsAndForeach) {
   list_generator g(4711);

@@ -579,13 +579,17 @@ result<std::optional<bool>> evaluator::apply_map_edits(const map_overlay& edits)
   note_original();
   if (in_foreach_rule_ && !foreach_backup_ && !foreach_single_merge_) foreach_backup_ = resource();
   std::optional<patch_log> log = std::move(edits_log_);
-  const std::optional<bool> changed = apply_map_overlay(edits, holes, resource(), log ? &*log : nullptr);
-  if (changed && *changed) {
+  const std::optional<map_edit_outcome> done = apply_map_overlay(edits, holes, resource(), log ? &*log : nullptr);
+  if (done && done->changed) {
+    const std::optional<std::size_t> nodes = resource_nodes_;
     resource_changed();
-    resource_clean_ = true;  // it was, and every value set is a plain scalar
+    resource_clean_ = true;  // it was, and no value set holds a null
+    // The edits count what they add and replace: a foreach's budget after them need not walk the resource again.
+    if (nodes) resource_nodes_ = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(*nodes) + done->node_change);
   }
   if (log && !log->reordered) edits_log_ = std::move(log);  // else the review's patch is a diff
-  return changed;
+  if (!done) return std::optional<bool>();
+  return std::optional<bool>(done->changed);
 }
 
 result<bool> evaluator::apply_psm(value overlay, std::string& skip_reason) {

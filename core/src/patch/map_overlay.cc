@@ -251,17 +251,29 @@ bool plain_leaves(const std::vector<field>& fields, const std::vector<value>& ho
   return true;
 }
 
+// The plan of a keyed list that applies() made for apply(): the overlay's list field and the resource's list.
+// apply() finds it by the two addresses, which stay put in between: applies() converts the levels it looks into,
+// and apply() moves a list's elements only after it has edited them.
+struct planned_list {
+  const field* list;
+  const value* existing;
+  keyed_plan plan;
+};
+
 // Whether the general way would do just what apply() does, checked before anything changes. `node` is the
 // resource's map at this level, or nullptr where the overlay creates it; `type` its schema (node() picks the
-// one of the apiVersion/kind of a map that has none).
-bool applies(const std::vector<field>& fields, value* node, const char* type, const std::vector<value>& holes) {
+// one of the apiVersion/kind of a map that has none). Keeps the plans of the keyed lists the resource has.
+bool applies(const std::vector<field>& fields, value* node, const char* type, const std::vector<value>& holes,
+             std::vector<planned_list>& plans) {
   if (type == nullptr && node != nullptr) type = strategic_merge::type_of_map(*node);
   for (const field& f : fields) {
     value* existing = node != nullptr ? node->find(f.name) : nullptr;
     if (existing != nullptr && f.add_if_absent) continue;  // dropped by preprocessing: its value is never read
     if (f.is_map) {
       if (existing != nullptr && !existing->is_object()) return false;  // a kind mismatch: the merge's error
-      if (!applies(f.fields, existing, strategic_merge::schema_of_field(type, f.name).type, holes)) return false;
+      if (!applies(f.fields, existing, strategic_merge::schema_of_field(type, f.name).type, holes, plans)) {
+        return false;
+      }
       continue;
     }
     if (f.is_list) {
@@ -272,12 +284,13 @@ bool applies(const std::vector<field>& fields, value* node, const char* type, co
         if (!plain_leaves(f.fields, holes)) return false;
         continue;
       }
-      const std::optional<keyed_plan> p = plan_keyed(f, r.key, existing, holes);
+      std::optional<keyed_plan> p = plan_keyed(f, r.key, existing, holes);
       if (!p) return false;
       for (std::size_t o = 0; o < f.fields.size(); ++o) {
         value* twin = p->twins[o] != keyed_plan::npos ? &existing->as_array()[p->twins[o]] : nullptr;
-        if (!applies(f.fields[o].fields, twin, r.elem_type, holes)) return false;
+        if (!applies(f.fields[o].fields, twin, r.elem_type, holes, plans)) return false;
       }
+      if (existing != nullptr) plans.push_back(planned_list{&f, existing, std::move(*p)});
       continue;
     }
     const value& v = leaf_value(f, holes);
@@ -311,10 +324,25 @@ value build(const field& f, const std::vector<value>& holes) {
   return value(std::move(members));
 }
 
-// Where apply() is, for the patch it logs: the log (nullptr: none) and the JSON pointer of the node it edits.
+// What apply() keeps besides the resource: the plans applies() made, the patch it logs (nullptr: none) with
+// the JSON pointer of the node it edits, and the change of the resource's node count.
 struct recorder {
+  std::vector<planned_list>& plans;
   patch_log* log = nullptr;
   std::string pointer;
+  std::ptrdiff_t node_change = 0;
+
+  void replaced(const value& old_value, const value& new_value) {
+    node_change += static_cast<std::ptrdiff_t>(strategic_merge::take_census(new_value).nodes) -
+                   static_cast<std::ptrdiff_t>(strategic_merge::take_census(old_value).nodes);
+  }
+  void added(const value& v) { node_change += static_cast<std::ptrdiff_t>(strategic_merge::take_census(v).nodes); }
+  std::optional<keyed_plan> take_plan(const field& list, const value& existing) {
+    for (planned_list& p : plans) {
+      if (p.list == &list && p.existing == &existing) return std::move(p.plan);
+    }
+    return std::nullopt;
+  }
 
   void push(std::string_view op, std::string_view path, const value* v) {
     if (log->count++ > 0) log->ops.push_back(',');
@@ -387,13 +415,16 @@ bool apply(const std::vector<field>& fields, value& node, const char* type, cons
       if (!r.keyed) {
         value replaced = build(f, holes);
         if (!(*existing == replaced)) {
+          rec.replaced(*existing, replaced);
           *existing = std::move(replaced);
           changed = true;
           if (rec.log != nullptr) rec.push("replace", rec.pointer, existing);
         }
         continue;
       }
-      const keyed_plan p = *plan_keyed(f, r.key, existing, holes);  // applies() planned it already
+      std::optional<keyed_plan> planned = rec.take_plan(f, *existing);
+      if (!planned) planned = plan_keyed(f, r.key, existing, holes);  // not expected: applies() planned each list
+      const keyed_plan& p = *planned;
       // Prepend: the overlay's elements in its order (merged into their twins), then the others in theirs.
       auto& old_elems = existing->as_array();
       value::array_t out;
@@ -412,6 +443,7 @@ bool apply(const std::vector<field>& fields, value& node, const char* type, cons
         const std::size_t t = p.twins[o];
         if (t == keyed_plan::npos) {
           out.push_back(build(f.fields[o], holes));
+          rec.added(out.back());
           moved = true;
           if (rec.log != nullptr) {
             const recorder::descend here(rec, o);
@@ -443,6 +475,7 @@ bool apply(const std::vector<field>& fields, value& node, const char* type, cons
       old_elems = std::move(out);
       changed = changed || moved;
     } else if (const value& v = leaf_value(f, holes); !(*existing == v)) {
+      if (v.is_array() || existing->is_array()) rec.replaced(*existing, v);  // a scalar for a scalar: one node
       *existing = v;
       changed = true;
       if (rec.log != nullptr) {
@@ -458,6 +491,7 @@ bool apply(const std::vector<field>& fields, value& node, const char* type, cons
   for (const field* f : fresh) {
     const std::string& name = f->name;
     node.as_object().push_back(member{std::string(name), build(*f, holes)});
+    rec.added(node.as_object().back().val);
     if (rec.log != nullptr) {
       const recorder::descend here(rec, name);
       rec.push("add", rec.pointer, &node.as_object().back().val);
@@ -483,12 +517,14 @@ std::optional<map_overlay> compile_map_overlay(const tmpl& overlay) {
   return out;
 }
 
-std::optional<bool> apply_map_overlay(const map_overlay& overlay, const std::vector<value>& holes, value& resource,
-                                      patch_log* log) {
+std::optional<map_edit_outcome> apply_map_overlay(const map_overlay& overlay, const std::vector<value>& holes,
+                                                  value& resource, patch_log* log) {
   if (!resource.is_object() || holes.size() != overlay.holes.size()) return std::nullopt;
-  if (!applies(overlay.fields, &resource, nullptr, holes)) return std::nullopt;
-  recorder rec{log, {}};
-  return apply(overlay.fields, resource, nullptr, holes, rec);
+  std::vector<planned_list> plans;
+  if (!applies(overlay.fields, &resource, nullptr, holes, plans)) return std::nullopt;
+  recorder rec{plans, log, {}, 0};
+  const bool changed = apply(overlay.fields, resource, nullptr, holes, rec);
+  return map_edit_outcome{changed, rec.node_change};
 }
 
 std::string describe(const map_overlay& overlay) {

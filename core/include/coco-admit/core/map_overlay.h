@@ -87,11 +87,18 @@ struct patch_log {
   bool reordered = false;
 };
 
-/// Applies the overlay to `resource` (whose census is clean), with the values of its holes. Returns whether the
-/// resource changed, or nullopt (and changes nothing) when a value or a resource node is of a kind the general
-/// merge treats otherwise. With a `log`, appends the operations of the changes.
-std::optional<bool> apply_map_overlay(const map_overlay& overlay, const std::vector<value>& holes, value& resource,
-                                      patch_log* log = nullptr);
+/// What apply_map_overlay did: whether the resource changed, and by how many nodes its census
+/// (strategic_merge::census::nodes) grew, so that a caller keeping the count need not walk the resource again.
+struct map_edit_outcome {
+  bool changed = false;
+  std::ptrdiff_t node_change = 0;
+};
+
+/// Applies the overlay to `resource` (whose census is clean, and stays so), with the values of its holes. Returns
+/// what it did, or nullopt (and changes nothing) when a value or a resource node is of a kind the general merge
+/// treats otherwise. With a `log`, appends the operations of the changes.
+std::optional<map_edit_outcome> apply_map_overlay(const map_overlay& overlay, const std::vector<value>& holes,
+                                                  value& resource, patch_log* log = nullptr);
 
 /// A line for the program dump: how many edits and holes.
 std::string describe(const map_overlay& overlay);
