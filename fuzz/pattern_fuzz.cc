@@ -2,9 +2,10 @@
 // conditions::evaluate. Input: resource JSON, "\n~~\n", pattern JSON (the same
 // split convention as simdjson's FuzzUtils). Every call must return; results are
 // not checked (the unit tests do that), only crashes, hangs and sanitizer reports,
-// with one exception: the resource is also matched as admission reads a request
-// (a lazy value of simdjson's document, which the pattern walk reads in place),
-// and that outcome must be the converted resource's, or the harness aborts.
+// with two exceptions, where the harness aborts: the resource is also matched as
+// admission reads a request (a lazy value of simdjson's document, which the
+// pattern walk reads in place), and the pattern also as the compiler prepares it
+// (pattern::prepare); both outcomes must be the plain one.
 #include <simdjson.h>
 
 #include <cstddef>
@@ -28,18 +29,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!resource.ok() || !pat.ok()) return 0;
 
   const pattern::outcome want = pattern::match(*resource, *pat);
+  auto differ = [&](const pattern::outcome& got, const char* how) {
+    if (got.st == want.st && got.path == want.path && got.reason == want.reason) return;
+    std::fprintf(stderr, "%s: %d %s %s\nplain: %d %s %s\n", how, static_cast<int>(got.st), got.path.c_str(),
+                 got.reason.c_str(), static_cast<int>(want.st), want.path.c_str(), want.reason.c_str());
+    std::abort();
+  };
+  const pattern::prepared ahead = pattern::prepare(*pat);
+  differ(pattern::match(*resource, *pat, &ahead), "prepared pattern");
   simdjson::dom::parser parser;
   simdjson::dom::element element;
   const std::string_view resource_text = in.substr(0, sep);
   if (parser.parse(resource_text.data(), resource_text.size()).get(element) == simdjson::SUCCESS) {
     if (auto lazy = json::from_element_lazy(element); lazy.ok()) {
-      const pattern::outcome got = pattern::match(*lazy, *pat);
-      if (got.st != want.st || got.path != want.path || got.reason != want.reason) {
-        std::fprintf(stderr, "lazy resource: %d %s %s\nconverted: %d %s %s\n", static_cast<int>(got.st),
-                     got.path.c_str(), got.reason.c_str(), static_cast<int>(want.st), want.path.c_str(),
-                     want.reason.c_str());
-        std::abort();
-      }
+      differ(pattern::match(*lazy, *pat), "lazy resource");
+      differ(pattern::match(*lazy, *pat, &ahead), "lazy resource, prepared pattern");
     }
   }
   (void)pattern::match_scalar(*resource, *pat);

@@ -119,6 +119,16 @@ class document_compiler {
     }
     return std::move(t).value();
   }
+  std::optional<validate_pattern> get_pattern(const value& v, const std::string& ptr) {
+    std::optional<tmpl> t = get_template(v, ptr);
+    if (!t) return std::nullopt;
+    validate_pattern out{std::move(*t), nullptr};
+    // Substitution and references give a new pattern per request: only a constant one can be analysed ahead.
+    if (!out.has_variables && !out.has_references) {
+      out.ahead = std::make_shared<const pattern::prepared>(pattern::prepare(out.raw));
+    }
+    return out;
+  }
 
   // Sections ------------------------------------------------------------
   std::optional<label_selector> compile_selector(const value& v, const std::string& ptr);
@@ -462,13 +472,13 @@ std::vector<foreach_block> document_compiler::compile_foreach(const value& v, co
       if (!x->is_string()) fail(p + "/patchesJson6902", "expected a string holding a JSON or YAML list of operations");
       else f.patches_json6902 = get_template(*x, p + "/patchesJson6902");
     }
-    if (const value* x = e.find("pattern")) f.pattern = get_template(*x, p + "/pattern");
+    if (const value* x = e.find("pattern")) f.pattern = get_pattern(*x, p + "/pattern");
     if (const value* x = e.find("anyPattern")) {
       if (!x->is_array()) fail(p + "/anyPattern", "expected a list of patterns");
       else {
         std::size_t j = 0;
         for (const auto& pat : x->as_array()) {
-          if (auto t = get_template(pat, p + "/anyPattern/" + std::to_string(j))) f.any_pattern.push_back(std::move(*t));
+          if (auto t = get_pattern(pat, p + "/anyPattern/" + std::to_string(j))) f.any_pattern.push_back(std::move(*t));
           ++j;
         }
       }
@@ -559,13 +569,15 @@ std::optional<rule> document_compiler::compile_rule(const value& v, const std::s
       return std::nullopt;
     }
     if (const value* x = validate->find("message")) r.validate.message = get_template(*x, p + "/message");
-    if (const value* x = validate->find("pattern")) r.validate.pattern = get_template(*x, p + "/pattern");
+    if (const value* x = validate->find("pattern")) r.validate.pattern = get_pattern(*x, p + "/pattern");
     if (const value* x = validate->find("anyPattern")) {
       if (!x->is_array()) fail(p + "/anyPattern", "expected a list of patterns");
       else {
         std::size_t j = 0;
         for (const auto& pat : x->as_array()) {
-          if (auto t = get_template(pat, p + "/anyPattern/" + std::to_string(j))) r.validate.any_pattern.push_back(std::move(*t));
+          if (auto t = get_pattern(pat, p + "/anyPattern/" + std::to_string(j))) {
+            r.validate.any_pattern.push_back(std::move(*t));
+          }
           ++j;
         }
       }

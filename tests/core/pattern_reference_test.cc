@@ -5,7 +5,9 @@
 // quantity parsers). Kyverno conformance depends on its exact outcomes, paths and
 // texts, so this file keeps the previous, straightforward implementation
 // verbatim as an oracle (namespace `reference`) and compares both on generated
-// patterns and resources: status, path and reason must be identical.
+// patterns and resources: status, path and reason must be identical. Each
+// pattern is matched twice, plain and as the compiler prepares it ahead
+// (pattern::prepare), and both must agree with the oracle.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -691,13 +693,16 @@ TEST(PatternReference, GeneratedPatternsMatchThePreviousImplementation) {
   for (int i = 0; i < 30000; ++i) {
     value pat = g.pattern(0);
     value res = g.pick(4) == 0 ? g.random_resource(0) : g.resource_like(pat, 0);
-    auto got = pattern::match(res, pat);
     auto want = pattern::reference::match(res, pat);
-    ASSERT_EQ(status_name(got.st), std::string(status_name(want.st)))
-        << "pattern " << json::serialize(pat) << "\nresource " << json::serialize(res);
-    ASSERT_EQ(got.path, want.path) << "pattern " << json::serialize(pat) << "\nresource " << json::serialize(res);
-    ASSERT_EQ(got.reason, want.reason) << "pattern " << json::serialize(pat) << "\nresource " << json::serialize(res);
-    ++counts[static_cast<int>(got.st)];
+    const pattern::prepared ahead = pattern::prepare(pat);
+    for (const pattern::prepared* prepared : {static_cast<const pattern::prepared*>(nullptr), &ahead}) {
+      auto got = pattern::match(res, pat, prepared);
+      ASSERT_EQ(status_name(got.st), std::string(status_name(want.st)))
+          << "pattern " << json::serialize(pat) << "\nresource " << json::serialize(res);
+      ASSERT_EQ(got.path, want.path) << "pattern " << json::serialize(pat) << "\nresource " << json::serialize(res);
+      ASSERT_EQ(got.reason, want.reason) << "pattern " << json::serialize(pat) << "\nresource " << json::serialize(res);
+    }
+    ++counts[static_cast<int>(want.st)];
   }
   // The generator must exercise every outcome, or the comparison proves little.
   EXPECT_GT(counts[0], 1000);
@@ -747,11 +752,14 @@ TEST(PatternReference, ChosenCasesMatchThePreviousImplementation) {
   for (const auto& c : cases) {
     value pat = *json::parse(c.pattern);
     value res = *json::parse(c.resource);
-    auto got = pattern::match(res, pat);
     auto want = pattern::reference::match(res, pat);
-    EXPECT_EQ(got.st, want.st) << c.pattern << " / " << c.resource;
-    EXPECT_EQ(got.path, want.path) << c.pattern << " / " << c.resource;
-    EXPECT_EQ(got.reason, want.reason) << c.pattern << " / " << c.resource;
+    const pattern::prepared ahead = pattern::prepare(pat);
+    for (const pattern::prepared* prepared : {static_cast<const pattern::prepared*>(nullptr), &ahead}) {
+      auto got = pattern::match(res, pat, prepared);
+      EXPECT_EQ(got.st, want.st) << c.pattern << " / " << c.resource;
+      EXPECT_EQ(got.path, want.path) << c.pattern << " / " << c.resource;
+      EXPECT_EQ(got.reason, want.reason) << c.pattern << " / " << c.resource;
+    }
   }
 }
 
@@ -801,13 +809,16 @@ TEST(PatternReference, LargeAndDeepShapesMatchThePreviousImplementation) {
   }
   int counts[3] = {0, 0, 0};
   for (const auto& [pat, res] : cases) {
-    auto got = pattern::match(res, pat);
     auto want = pattern::reference::match(res, pat);
     const std::string where = json::serialize(pat).substr(0, 200);
-    EXPECT_EQ(got.st, want.st) << where;
-    EXPECT_EQ(got.path, want.path) << where;
-    EXPECT_EQ(got.reason, want.reason) << where;
-    ++counts[static_cast<int>(got.st)];
+    const pattern::prepared ahead = pattern::prepare(pat);
+    for (const pattern::prepared* prepared : {static_cast<const pattern::prepared*>(nullptr), &ahead}) {
+      auto got = pattern::match(res, pat, prepared);
+      EXPECT_EQ(got.st, want.st) << where;
+      EXPECT_EQ(got.path, want.path) << where;
+      EXPECT_EQ(got.reason, want.reason) << where;
+    }
+    ++counts[static_cast<int>(want.st)];
   }
   EXPECT_GT(counts[0], 0);  // pass
   EXPECT_GT(counts[1], 0);  // fail

@@ -219,7 +219,8 @@ class evaluator {
   // Validation.
   /// `target` null: the current element of foreach level `element_level`.
   rule_outcome validate_body_on(const rule& r, const value* target, std::size_t element_level,
-                                const std::optional<tmpl>& pattern, const std::vector<tmpl>& any_pattern,
+                                const std::optional<validate_pattern>& pattern,
+                                const std::vector<validate_pattern>& any_pattern,
                                 const std::optional<condition_block>& deny);
   rule_outcome validate_foreach(const rule& r, const std::vector<foreach_block>& list, int nesting);
   std::string build_error_message(const rule& r, const std::string& detail, const std::string& path);
@@ -918,7 +919,8 @@ std::string evaluator::build_error_message(const rule& r, const std::string& det
 }
 
 rule_outcome evaluator::validate_body_on(const rule& r, const value* target, std::size_t element_level,
-                                         const std::optional<tmpl>& pattern, const std::vector<tmpl>& any_pattern,
+                                         const std::optional<validate_pattern>& pattern,
+                                         const std::vector<validate_pattern>& any_pattern,
                                          const std::optional<condition_block>& deny) {
   // Substitution may grow the context, which moves a foreach element that
   // lives there: the target is looked up only when it is matched.
@@ -957,7 +959,7 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value* target, std
       status refs = pattern::resolve_references(store);
       if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + error_text(refs.err())};
     }
-    auto m = pattern::match(target_now(), **p);
+    auto m = pattern::match(target_now(), **p, pattern->ahead.get());
     switch (m.st) {
       case pattern::status::pass: return {rule_status::pass, passed_message(r.name, "")};
       case pattern::status::skip: return {rule_status::skip, m.reason};
@@ -976,7 +978,7 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value* target, std
         status refs = pattern::resolve_references(store);
         if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + error_text(refs.err())};
       }
-      auto m = pattern::match(target_now(), **p);
+      auto m = pattern::match(target_now(), **p, any_pattern[i].ahead.get());
       if (m.st == pattern::status::pass) {
         return {rule_status::pass, passed_message(r.name, " anyPattern[" + std::to_string(i) + "]")};
       }

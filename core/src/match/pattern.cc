@@ -532,18 +532,95 @@ class anchor_map {
   std::map<std::string_view, bool> more_;
 };
 
+// A map's key as the walker visits it: the member, its anchor, and its group in the visit order.
+struct key_entry {
+  const member* m;
+  anchor a;
+  std::uint8_t group;
+};
+
+// The visit order of a map's keys, written to `out` (one entry per member): anchored keys (sorted), then keys
+// whose values hold anchors (reverse-sorted: getSortedNestedAnchorResource pushes each to the front), then the
+// rest (sorted). Keys are unique, so std::sort's order is total. `depth` is the walker's at the map.
+void order_keys(const value& pat, int depth, key_entry* out) {
+  const auto& members = pat.as_object();
+  const std::size_t n = members.size();
+  std::size_t plain = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i] = {&members[i], parse_anchor(members[i].key), 0};
+    const bool anchored = is_validate_anchor(out[i].a.kind);
+    plain += anchored ? 0 : 1;
+    out[i].group = anchored ? 0 : 2;
+  }
+  // Nested anchors only reorder the unanchored keys among themselves, so with
+  // fewer than two of them the subtree scan would not change the order.
+  if (plain >= 2) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (out[i].group == 2 && has_nested_anchors(out[i].m->val, depth + 1)) out[i].group = 1;
+    }
+  }
+  std::sort(out, out + n, [](const key_entry& x, const key_entry& y) {
+    if (x.group != y.group) return x.group < y.group;
+    return x.group == 1 ? y.m->key < x.m->key : x.m->key < y.m->key;
+  });
+}
+
+// prepare() stops here: deeper parts of a pattern are worked out per call.
+constexpr int max_prepared_depth = 64;
+
+prepared prepare_at(const value& pat, int depth) {
+  prepared out;
+  if (depth > max_prepared_depth) return out;
+  if (pat.is_object()) {
+    const auto& members = pat.as_object();
+    std::vector<key_entry> entries(members.size());
+    order_keys(pat, depth, entries.data());
+    out.order.reserve(entries.size());
+    for (const key_entry& e : entries) {
+      const std::string_view key = e.m->key;
+      const bool bare = e.a.kind != anchor_kind::none;
+      out.order.push_back(prepared::key{static_cast<std::uint32_t>(e.m - members.data()), e.a.kind,
+                                        bare ? static_cast<std::uint32_t>(e.a.key.data() - key.data()) : 0,
+                                        bare ? static_cast<std::uint32_t>(e.a.key.size()) : 0});
+      out.has_tracked = out.has_tracked || is_tracked_anchor(e.a.kind);
+    }
+    out.may_expand = may_expand_in_metadata(pat);
+    out.children.reserve(members.size());
+    for (const member& m : members) {
+      // An existence anchor's list is not walked itself: its maps are, one level down from the map.
+      const bool existence = parse_anchor(m.key).kind == anchor_kind::existence;
+      out.children.push_back(prepare_at(m.val, existence ? depth : depth + 1));
+    }
+  } else if (pat.is_array()) {
+    out.children.reserve(pat.size());
+    for (const value& e : pat.as_array()) out.children.push_back(prepare_at(e, depth + 1));
+  }
+  out.ready = true;
+  return out;
+}
+
+// The prepared node of a map's member or a list's element, if its parent was prepared.
+const prepared* child_of(const prepared* parent, std::size_t i) {
+  return parent != nullptr && i < parent->children.size() ? &parent->children[i] : nullptr;
+}
+
 class walker {
  public:
-  verr element(const value_view& res, const value& pat, const path_node* path, int depth, detail d);
+  verr element(const value_view& res, const value& pat, const prepared* ahead, const path_node* path, int depth,
+               detail d);
   bool keys_are_missing() const { return anchors_.any_missing(); }
 
  private:
-  verr map(const value_view& res, const value& pat, const path_node* path, int depth, detail d);
-  verr array(const value_view& res, const value& pat, const path_node* path, int depth, detail d);
-  verr array_of_maps(const value_view& res, const value& pat_map, const path_node* path, int depth, detail d);
-  verr handle(const member& m, const anchor& a, const value_view& res_map, const path_node* path, int depth,
-              detail d);
-  verr existence(const value_view& res_list, const value& pat, const path_node* path, int depth);
+  verr map(const value_view& res, const value& pat, const prepared* ahead, const path_node* path, int depth,
+           detail d);
+  verr array(const value_view& res, const value& pat, const prepared* ahead, const path_node* path, int depth,
+             detail d);
+  verr array_of_maps(const value_view& res, const value& pat_map, const prepared* ahead, const path_node* path,
+                     int depth, detail d);
+  verr handle(const member& m, const anchor& a, const prepared* ahead, const value_view& res_map,
+              const path_node* path, int depth, detail d);
+  verr existence(const value_view& res_list, const value& pat, const prepared* ahead, const path_node* path,
+                 int depth);
 
   anchor_map anchors_;
   /// Patterns rewritten by expand_in_metadata, kept for the whole walk because
@@ -551,7 +628,9 @@ class walker {
   std::vector<std::unique_ptr<value>> expanded_;
 };
 
-verr walker::element(const value_view& res, const value& pat, const path_node* path, int depth, detail d) {
+verr walker::element(const value_view& res, const value& pat, const prepared* ahead, const path_node* path,
+                     int depth, detail d) {
+  if (ahead != nullptr && !ahead->ready) ahead = nullptr;
   if (depth > max_depth) {
     if (!wants_text(d, err_kind::plain)) return perr{};
     std::string p = path_text(path);
@@ -565,7 +644,7 @@ verr walker::element(const value_view& res, const value& pat, const path_node* p
                       go::type_name(pat) + ", found " + type_name(res),
                   p};
     }
-    return map(res, pat, path, depth, d);
+    return map(res, pat, ahead, path, depth, d);
   }
   if (pat.is_array()) {
     if (!res.is_array()) {
@@ -574,7 +653,7 @@ verr walker::element(const value_view& res, const value& pat, const path_node* p
       return perr{"validation rule failed at path " + p + ", resource does not satisfy the expected overlay pattern",
                   p};
     }
-    return array(res, pat, path, depth, d);
+    return array(res, pat, ahead, path, depth, d);
   }
   auto mismatch = [&](const value_view& r) {
     if (!wants_text(d, err_kind::plain)) return perr{};
@@ -592,74 +671,64 @@ verr walker::element(const value_view& res, const value& pat, const path_node* p
   return std::nullopt;
 }
 
-verr walker::map(const value_view& res, const value& pat_in, const path_node* path, int depth, detail d) {
-  // Each key's anchor is parsed once, for AnchorMap.CheckAnchorInResource and for
-  // the order below (again only if metadata expansion rewrote the keys).
-  struct entry {
-    const member* m;
-    anchor a;
-    std::uint8_t group;
+verr walker::map(const value_view& res, const value& pat_in, const prepared* ahead, const path_node* path,
+                 int depth, detail d) {
+  const auto& members_in = pat_in.as_object();
+  auto anchor_of = [&](const prepared::key& k) {
+    return anchor{k.kind, std::string_view(members_in[k.member].key).substr(k.bare_offset, k.bare_size)};
   };
-  std::array<entry, 8> small;
-  std::vector<entry> large;
-  auto parse_keys = [&](const value& pat) -> entry* {
-    const auto& members = pat.as_object();
-    entry* order = small.data();
-    if (members.size() > small.size()) {
-      large.resize(members.size());
-      order = large.data();
+  // AnchorMap.CheckAnchorInResource, on the keys as written (before any metadata expansion).
+  auto track = [&](const member& m, const anchor& a) {
+    if (!is_tracked_anchor(a.kind)) return;
+    bool& found = anchors_.flag(m.key);
+    if (!found && resource_has_key(res, a.key, 0)) found = true;
+  };
+  if (ahead != nullptr) {
+    if (ahead->has_tracked) {
+      for (const prepared::key& k : ahead->order) track(members_in[k.member], anchor_of(k));
     }
-    for (std::size_t i = 0; i < members.size(); ++i) order[i] = {&members[i], parse_anchor(members[i].key), 0};
-    return order;
-  };
-  entry* order = parse_keys(pat_in);
-  std::size_t n = pat_in.as_object().size();
-  for (std::size_t i = 0; i < n; ++i) {  // AnchorMap.CheckAnchorInResource
-    if (!is_tracked_anchor(order[i].a.kind)) continue;
-    bool& found = anchors_.flag(order[i].m->key);
-    if (!found && resource_has_key(res, order[i].a.key, 0)) found = true;
+  } else {
+    for (const member& m : members_in) track(m, parse_anchor(m.key));
   }
-  std::optional<value> expanded;
-  if (may_expand_in_metadata(pat_in)) {
+  const value* pat = &pat_in;
+  if (ahead != nullptr ? ahead->may_expand : may_expand_in_metadata(pat_in)) {
+    std::optional<value> expanded;
     if (const value* r = res.as_value()) {
       expanded = expand_in_metadata(pat_in, *r);
     } else {
       expanded = expand_in_metadata(pat_in, res.to_value());
     }
-  }
-  if (expanded) {
-    expanded_.push_back(std::make_unique<value>(std::move(*expanded)));
-    order = parse_keys(*expanded_.back());
-    n = expanded_.back()->as_object().size();
-  }
-  // Order: anchored keys (sorted), then keys whose values hold anchors
-  // (reverse-sorted: getSortedNestedAnchorResource pushes each to the front),
-  // then the rest (sorted). Keys are unique, so std::sort's order is total.
-  std::size_t plain = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const bool anchored = is_validate_anchor(order[i].a.kind);
-    plain += anchored ? 0 : 1;
-    order[i].group = anchored ? 0 : 2;
-  }
-  // Nested anchors only reorder the unanchored keys among themselves, so with
-  // fewer than two of them the subtree scan would not change the order.
-  if (plain >= 2) {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (order[i].group == 2 && has_nested_anchors(order[i].m->val, depth + 1)) order[i].group = 1;
+    if (expanded) {
+      expanded_.push_back(std::make_unique<value>(std::move(*expanded)));
+      pat = expanded_.back().get();
+      ahead = nullptr;  // prepared for the keys as written
     }
   }
-  std::sort(order, order + n, [](const entry& x, const entry& y) {
-    if (x.group != y.group) return x.group < y.group;
-    return x.group == 1 ? y.m->key < x.m->key : x.m->key < y.m->key;
-  });
+  if (ahead != nullptr) {
+    for (const prepared::key& k : ahead->order) {
+      if (auto e = handle(members_in[k.member], anchor_of(k), child_of(ahead, k.member), res, path, depth, d)) {
+        return e;
+      }
+    }
+    return std::nullopt;
+  }
+  const std::size_t n = pat->as_object().size();
+  std::array<key_entry, 8> small;
+  std::vector<key_entry> large;
+  key_entry* order = small.data();
+  if (n > small.size()) {
+    large.resize(n);
+    order = large.data();
+  }
+  order_keys(*pat, depth, order);
   for (std::size_t i = 0; i < n; ++i) {
-    if (auto e = handle(*order[i].m, order[i].a, res, path, depth, d)) return e;
+    if (auto e = handle(*order[i].m, order[i].a, nullptr, res, path, depth, d)) return e;
   }
   return std::nullopt;
 }
 
-verr walker::handle(const member& m, const anchor& a, const value_view& res_map, const path_node* path, int depth,
-                    detail d) {
+verr walker::handle(const member& m, const anchor& a, const prepared* ahead, const value_view& res_map,
+                    const path_node* path, int depth, detail d) {
   static const value null_value;
   value_view v;
   switch (a.kind) {
@@ -676,7 +745,7 @@ verr walker::handle(const member& m, const anchor& a, const value_view& res_map,
                     path_text(&current), kind};
       }
       // The inner text only feeds this skip's text.
-      auto e = element(v, m.val, &current, depth + 1, wants_text(d, kind) ? detail::full : detail::none);
+      auto e = element(v, m.val, ahead, &current, depth + 1, wants_text(d, kind) ? detail::full : detail::none);
       if (!e) return std::nullopt;
       e->kind = kind;
       if (wants_text(d, kind)) e->msg.insert(0, prefix);
@@ -685,7 +754,7 @@ verr walker::handle(const member& m, const anchor& a, const value_view& res_map,
     case anchor_kind::equality: {
       if (!res_map.find(a.key, v)) return std::nullopt;
       const path_node current = path_node::child(path, a.key);
-      return element(v, m.val, &current, depth + 1, d);
+      return element(v, m.val, ahead, &current, depth + 1, d);
     }
     case anchor_kind::negation: {
       if (!res_map.find(a.key, v)) return std::nullopt;
@@ -703,7 +772,7 @@ verr walker::handle(const member& m, const anchor& a, const value_view& res_map,
                         ": Existence ^ () anchor can be used only on list/array type resource",
                     path_text(&current)};
       }
-      auto e = existence(v, m.val, &current, depth);
+      auto e = existence(v, m.val, ahead, &current, depth);
       if (e && !wants_text(d, e->kind)) return perr{{}, {}, e->kind};
       return e;
     }
@@ -720,17 +789,19 @@ verr walker::handle(const member& m, const anchor& a, const value_view& res_map,
     return perr{p + "/" + m.key + " not found", p};
   }
   const path_node current = path_node::child(path, m.key);
-  return element(present ? v : value_view(null_value), m.val, &current, depth + 1, d);
+  return element(present ? v : value_view(null_value), m.val, ahead, &current, depth + 1, d);
 }
 
 // Every error it returns is plain, with its text (callers drop it when unwanted).
-verr walker::existence(const value_view& res_list, const value& pat, const path_node* path, int depth) {
+verr walker::existence(const value_view& res_list, const value& pat, const prepared* ahead, const path_node* path,
+                       int depth) {
   if (!pat.is_array()) {
     return perr{std::string("invalid pattern type ") + go::type_name(pat) +
                     ": Pattern has to be of list to compare against resource",
                 path_text(path)};
   }
-  for (const auto& pm : pat.as_array()) {
+  for (std::size_t j = 0; j < pat.size(); ++j) {
+    const value& pm = pat.as_array()[j];
     if (!pm.is_object()) {
       return perr{std::string("invalid pattern type ") + go::type_name(pat) +
                       ": Pattern has to be of type map to compare against items in resource",
@@ -741,7 +812,7 @@ verr walker::existence(const value_view& res_list, const value& pat, const path_
     value_view r;
     for (std::size_t i = 0; !found && items.next(r); ++i) {
       const path_node item = path_node::item(path, i);
-      found = !element(r, pm, &item, depth + 1, detail::none).has_value();
+      found = !element(r, pm, child_of(ahead, j), &item, depth + 1, detail::none).has_value();
     }
     if (!found) {
       std::string p = path_text(path);
@@ -751,13 +822,14 @@ verr walker::existence(const value_view& res_list, const value& pat, const path_
   return std::nullopt;
 }
 
-verr walker::array(const value_view& res, const value& pat, const path_node* path, int depth, detail d) {
+verr walker::array(const value_view& res, const value& pat, const prepared* ahead, const path_node* path, int depth,
+                   detail d) {
   const auto& pats = pat.as_array();
   if (pats.empty()) {
     if (!wants_text(d, err_kind::plain)) return perr{};
     return perr{"pattern Array empty", path_text(path)};
   }
-  if (pats[0].is_object()) return array_of_maps(res, pats[0], path, depth, d);
+  if (pats[0].is_object()) return array_of_maps(res, pats[0], child_of(ahead, 0), path, depth, d);
   const std::size_t resource_size = res.size();
   if (resource_size < pats.size()) {
     if (!wants_text(d, err_kind::plain)) return perr{};
@@ -769,13 +841,13 @@ verr walker::array(const value_view& res, const value& pat, const path_node* pat
   value_view r;
   for (std::size_t i = 0; i < pats.size() && items.next(r); ++i) {
     const path_node item = path_node::item(path, i);
-    if (auto e = element(r, pats[i], &item, depth + 1, d)) return e;
+    if (auto e = element(r, pats[i], child_of(ahead, i), &item, depth + 1, d)) return e;
   }
   return std::nullopt;
 }
 
-verr walker::array_of_maps(const value_view& res, const value& pat_map, const path_node* path, int depth,
-                           detail d) {
+verr walker::array_of_maps(const value_view& res, const value& pat_map, const prepared* ahead,
+                           const path_node* path, int depth, detail d) {
   // Skipped elements' texts are joined into this step's skip only if no element
   // applies; once one has, later skips are dropped and need no text.
   std::size_t applied = 0;
@@ -786,7 +858,7 @@ verr walker::array_of_maps(const value_view& res, const value& pat_map, const pa
   for (std::size_t i = 0; items.next(r); ++i) {
     const detail di = d == detail::full && applied == 0 ? detail::full : (d == detail::none ? d : detail::failures);
     const path_node item = path_node::item(path, i);
-    auto e = element(r, pat_map, &item, depth + 1, di);
+    auto e = element(r, pat_map, ahead, &item, depth + 1, di);
     if (e) {
       if (e->skips()) {
         if (di == detail::full) {
@@ -809,9 +881,11 @@ verr walker::array_of_maps(const value_view& res, const value& pat_map, const pa
 
 }  // namespace
 
-outcome match(const value& resource, const value& pat) {
+prepared prepare(const value& pattern) { return prepare_at(pattern, 0); }
+
+outcome match(const value& resource, const value& pat, const prepared* ahead) {
   walker w;
-  verr e = w.element(value_view(resource), pat, nullptr, 0, detail::full);
+  verr e = w.element(value_view(resource), pat, ahead, nullptr, 0, detail::full);
   if (!e) return {};
   if (e->skips()) return {status::skip, "", std::move(e->msg)};
   if (e->kind == err_kind::negation) return {status::fail, std::move(e->path), std::move(e->msg)};

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "coco-admit/core/result.h"
 #include "coco-admit/core/value.h"
@@ -46,7 +47,9 @@ struct outcome {
 };
 
 /// MatchPattern(resource, pattern).
-outcome match(const value& resource, const value& pattern);
+struct prepared;
+/// `ahead` (optional) is `pattern` analysed by prepare(): the same outcome, with less work per call.
+outcome match(const value& resource, const value& pattern, const prepared* ahead = nullptr);
 
 /// pattern.Validate(value, pattern): one resource value against one pattern value.
 /// String patterns: split on "|" (any), then "&" (all), trimmed; each part may start
@@ -65,6 +68,25 @@ struct anchor {
   std::string_view key;  ///< the key inside the parentheses (a view into the argument)
 };
 anchor parse_anchor(std::string_view key) noexcept;
+
+/// A pattern analysed ahead of time, once, by the compiler: for each of its maps, the keys' anchors and the order in
+/// which match() visits the keys (anchored keys, then keys whose values hold anchors, then the rest), which match()
+/// otherwise works out on every call. A tree of the pattern's shape that refers to keys by position, so it serves
+/// any pattern equal to the one it was made from, wherever that lives. A node that is not `ready` (nested deeper
+/// than prepare() goes, or a scalar) is worked out per call.
+struct prepared {
+  struct key {
+    std::uint32_t member = 0;  ///< index of the key in the map
+    anchor_kind kind = anchor_kind::none;
+    std::uint32_t bare_offset = 0, bare_size = 0;  ///< where the anchor's key is in the member's key
+  };
+  bool ready = false;
+  bool may_expand = false;   ///< metadata label or annotation wildcards: the keys may be rewritten per resource
+  bool has_tracked = false;  ///< some key is an anchor whose presence in the resource match() records
+  std::vector<key> order;    ///< a map's keys, in visit order
+  std::vector<prepared> children;  ///< a map's members', or a list's elements', in their order
+};
+prepared prepare(const value& pattern);
 
 /// Resolves Kyverno's pattern-relative references in string leaves, in place:
 /// `$(./../../limits/memory)` is replaced by the pattern's own value at that path

@@ -36,6 +36,7 @@
 
 #include "coco-admit/core/conditions.h"
 #include "coco-admit/core/map_overlay.h"
+#include "coco-admit/core/pattern.h"
 #include "coco-admit/core/template.h"
 #include "coco-admit/core/value.h"
 
@@ -131,11 +132,17 @@ struct mutate_body {
   std::vector<foreach_block> foreach;
 };
 
+/// A validate pattern (or one of anyPattern): its template and, when that holds no variables and no references (so
+/// what is matched is the template's value itself), the pattern analysed ahead for pattern::match.
+struct validate_pattern : tmpl {
+  std::shared_ptr<const pattern::prepared> ahead;
+};
+
 /// The body of a validate rule.
 struct validate_body {
   std::optional<tmpl> message;
-  std::optional<tmpl> pattern;
-  std::vector<tmpl> any_pattern;
+  std::optional<validate_pattern> pattern;
+  std::vector<validate_pattern> any_pattern;
   std::optional<condition_block> deny;
   std::vector<foreach_block> foreach;
   std::optional<failure_action> action;  ///< validate.failureAction, wins over the policy's
@@ -156,8 +163,8 @@ struct foreach_block {
   std::optional<map_overlay> map_edits;  ///< as in mutate_body
   std::optional<tmpl> patches_json6902;
   // validate
-  std::optional<tmpl> pattern;
-  std::vector<tmpl> any_pattern;
+  std::optional<validate_pattern> pattern;
+  std::vector<validate_pattern> any_pattern;
   std::optional<condition_block> deny;
   std::vector<foreach_block> nested;
 };
