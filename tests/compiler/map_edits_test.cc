@@ -315,6 +315,42 @@ TEST(MapEdits, SameAnswersAsTheGeneralWayOnRandomOverlaysAndPods) {
   EXPECT_GT(runs_of_rules_with_edits, 2'000u);
 }
 
+// After a rule changes the pod, the later rules are selected on the pod as it is now. Edits below `spec` leave the
+// selection's facts as they were and skip selecting again; edits of the metadata, or a key added at the root (which
+// moves the root's members, the kind among them), do not. Checked against the general way, which always selects
+// again, with rules that select by the labels the earlier rules set.
+TEST(MapEdits, LaterRulesAreSelectedOnThePodAsEdited) {
+  auto rule = [](const std::string& name, const std::string& selector, const std::string& overlay,
+                 const char* selector_kind = "selector") {
+    return R"({"name":")" + name + R"(","match":{"any":[{"resources":{"kinds":["Pod"])" +
+           (selector.empty() ? "" : R"(,")" + std::string(selector_kind) + R"(":{"matchLabels":)" + selector + "}") +
+           R"(}}]},"mutate":{"patchStrategicMerge":)" + overlay + "}}";
+  };
+  const std::string rules =
+      rule("spec-only", "", R"({"spec":{"runtimeClassName":"kata"}})") + "," +
+      rule("needs-app", R"({"app":"web"})", R"({"spec":{"priorityClassName":"high"}})") + "," +
+      rule("adds-root-key", "", R"({"status":{"phase":"Pending"}})") + "," +
+      // Reads the object's kind (a namespaceSelector does not apply to a Namespace), which the root's new key moved.
+      rule("by-namespace", R"({"team":"a"})", R"({"spec":{"subdomain":"a"}})", "namespaceSelector") + "," +
+      rule("labels", "", R"({"metadata":{"labels":{"stage":"two"}}})") + "," +
+      rule("needs-stage", R"({"stage":"two"})", R"({"spec":{"schedulerName":"coco"}})") + "," +
+      rule("needs-missing", R"({"stage":"three"})", R"({"spec":{"hostname":"never"}})");
+  const std::string text = R"({"apiVersion":"kyverno.io/v1","kind":"ClusterPolicy","metadata":{"name":"cascade",)"
+                           R"("annotations":{"pod-policies.kyverno.io/autogen-controllers":"none"}},)"
+                           R"("spec":{"rules":[)" + rules + "]}}";
+  auto p = compile_json(text);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(rules_with_edits(*p), 7u);
+  const value pod = doc(base_pod);
+  const engine_response r = engine::mutate(*p, engine_request::from_object(pod), with_edits(true));
+  const value* spec = r.resource.find("spec");
+  ASSERT_NE(spec, nullptr);
+  EXPECT_EQ(json::serialize(*spec->find("priorityClassName")), R"("high")");
+  EXPECT_EQ(json::serialize(*spec->find("schedulerName")), R"("coco")");
+  EXPECT_EQ(spec->find("hostname"), nullptr);
+  expect_same_answers(text, pod);
+}
+
 TEST(MapEdits, KeyedListsInKyamlsOrder) {
   value pod = doc(base_pod);
   pod["spec"].set("containers", doc(R"([{"name":"side","image":"s:1"},{"name":"web","image":"w:1",)"

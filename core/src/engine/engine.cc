@@ -204,6 +204,7 @@ class evaluator {
   }
   /// Every change of the resource goes through here (a merge through apply_psm, which knows better).
   void resource_changed() {
+    facts_stale_ = true;
     resource_nodes_.reset();
     resource_clean_.reset();
     edits_log_.reset();  // a change the log does not know of (apply_map_edits keeps its own)
@@ -296,6 +297,9 @@ class evaluator {
   /// budgets walks it once rather than once each. Dropped by every change other than a clean merge.
   std::optional<std::size_t> resource_nodes_;
   std::optional<bool> resource_clean_;
+  /// The resource changed since run() last took its facts (kind, name, namespace, labels, annotations, which also
+  /// point into it): the rules must be selected again. A change known to leave them be does not set it.
+  bool facts_stale_ = false;
 };
 
 void evaluator::build_context() {
@@ -580,10 +584,15 @@ result<std::optional<bool>> evaluator::apply_map_edits(const map_overlay& edits)
   note_original();
   if (in_foreach_rule_ && !foreach_backup_ && !foreach_single_merge_) foreach_backup_ = resource();
   std::optional<patch_log> log = std::move(edits_log_);
+  const std::size_t root_keys = resource().size();
   const std::optional<map_edit_outcome> done = apply_map_overlay(edits, holes, resource(), log ? &*log : nullptr);
   if (done && done->changed) {
     const std::optional<std::size_t> nodes = resource_nodes_;
+    const bool facts_were_stale = facts_stale_;
     resource_changed();
+    // Edits below the root's other keys leave the metadata, the kind and the members that hold them where they
+    // were (a key added at the root could move them).
+    if (!edits.touches_facts && resource().size() == root_keys) facts_stale_ = facts_were_stale;
     resource_clean_ = true;  // it was, and no value set holds a null
     // The edits count what they add and replace: a foreach's budget after them need not walk the resource again.
     if (nodes) resource_nodes_ = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(*nodes) + done->node_change);
@@ -1154,6 +1163,7 @@ engine_response evaluator::run(rule_type type) {
   // against the resource as patched so far.
   auto reselect_after = [&](rule_ref done) -> std::size_t {
     build_facts(facts);
+    facts_stale_ = false;
     candidates = select();
     return static_cast<std::size_t>(std::upper_bound(candidates.begin(), candidates.end(), done) - candidates.begin());
   };
@@ -1179,7 +1189,7 @@ engine_response evaluator::run(rule_type type) {
       }
       budget_hit_ = false;
       rule_outcome o = run_rule(p, r);
-      k = type == rule_type::mutate ? reselect_after(ref) : k + 1;
+      k = facts_stale_ ? reselect_after(ref) : k + 1;
       if (o.status == rule_status::pass && type == rule_type::mutate) pr.changed = true;
       if (pr.rules.empty()) pr.rules.reserve(p.rules.size());  // one allocation per policy, not log2(rules)
       pr.rules.push_back(rule_response{r.name, r.type, o.status, std::move(o.message),

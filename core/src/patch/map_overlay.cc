@@ -514,6 +514,9 @@ std::optional<map_overlay> compile_map_overlay(const tmpl& overlay) {
   out.strings = overlay.strings;
   compiler c(overlay, out);
   if (!c.map(overlay.raw, out.fields, 0, false)) return std::nullopt;
+  out.touches_facts = std::any_of(out.fields.begin(), out.fields.end(), [](const field& f) {
+    return f.name == "metadata" || f.name == "kind" || f.name == "apiVersion";
+  });
   return out;
 }
 

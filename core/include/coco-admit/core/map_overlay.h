@@ -68,6 +68,8 @@ struct map_overlay {
   };
   /// In the order substitution of the overlay meets them.
   std::vector<hole> holes;
+  /// Some top-level field is `metadata`, `kind` or `apiVersion`: the edits may change what selects rules.
+  bool touches_facts = false;
   /// Keeps the template strings `tmpl` and `holes` point at alive.
   std::shared_ptr<const std::unordered_map<std::string, template_string>> strings;
 };
