@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -44,6 +46,28 @@ TEST(GoDuration, ParsesLikeGo) {
   EXPECT_EQ(parse_go_duration("1d").err().message, "time: unknown unit \"d\" in duration \"1d\"");
   EXPECT_EQ(parse_go_duration("3").err().message, "time: missing unit in duration \"3\"");
   EXPECT_EQ(parse_go_duration("x").err().message, "time: invalid duration \"x\"");
+}
+
+// may_be_go_duration turns operands down before a parse: it must never turn down one the parse accepts. Random
+// strings over the duration bytes and a few others (most of them no duration, many of them one).
+TEST(GoDuration, ThePreCheckTurnsDownNoDuration) {
+  static const std::string_view pieces[] = {"0", "1", "9", "12", ".", "5.", ".5", "-", "+", "ns", "us", "\xC2\xB5s",
+                                            "\xCE\xBCs", "ms", "s", "m", "h", "d", "x", " ", "\xC2", "e"};
+  std::mt19937 rng(42);
+  std::size_t accepted = 0;
+  for (int i = 0; i < 200'000; ++i) {
+    std::string s;
+    const int n = 1 + static_cast<int>(rng() % 6);
+    for (int k = 0; k < n; ++k) s += pieces[rng() % std::size(pieces)];
+    if (!parse_go_duration(s).ok()) continue;
+    ++accepted;
+    ASSERT_TRUE(may_be_go_duration(s)) << s;
+  }
+  EXPECT_GT(accepted, 5'000u);
+  for (const char* no : {"", "-", "+", "s", ".s", "abc", "1d", "1 s", "aGVsbG8=", "1h30x"}) {
+    EXPECT_FALSE(may_be_go_duration(no) && parse_go_duration(no).ok()) << no;
+  }
+  EXPECT_FALSE(may_be_go_duration("aGVsbG8gd29ybGQ0NTY3ODk="));  // base64: digits, but letters no unit has
 }
 
 TEST(GoDuration, FormatsLikeGo) {

@@ -59,9 +59,10 @@ bool iequals(std::string_view a, std::string_view b) {
 // a failed parse builds an error message only to be dropped. These tests
 // reject, without allocating, only texts the parsers would reject anyway.
 
-// Every Go duration ("0" or number+unit, repeated) holds a decimal digit.
+// Operands are tried as durations whatever they hold (an initdata annotation of kilobytes, say): most are
+// turned down without a parse.
 result<std::int64_t> duration_of(std::string_view s) {
-  if (s.find_first_of("0123456789") == std::string_view::npos) return error::invalid({});
+  if (!may_be_go_duration(s)) return error::invalid({});
   return parse_go_duration(s);
 }
 

@@ -83,6 +83,25 @@ bool unit_of(std::string_view u, std::uint64_t& unit) {
 
 }  // namespace
 
+bool may_be_go_duration(std::string_view s) noexcept {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  // After the sign, "0" or [0-9]*(.[0-9]*)?unit repeated: it starts with a digit or '.', and units are ns, us, µs
+  // (C2 B5), μs (CE BC), ms, s, m, h.
+  if (s.empty() || !(s[0] == '.' || (s[0] >= '0' && s[0] <= '9'))) return false;
+  bool digit = false;
+  for (char c : s) {
+    if (c >= '0' && c <= '9') {
+      digit = true;
+      continue;
+    }
+    switch (static_cast<unsigned char>(c)) {
+      case '.': case 'n': case 's': case 'u': case 'm': case 'h': case 0xC2: case 0xB5: case 0xCE: case 0xBC: continue;
+      default: return false;
+    }
+  }
+  return digit;
+}
+
 result<std::int64_t> parse_go_duration(std::string_view orig) {
   std::string_view s = orig;
   std::uint64_t d = 0;

@@ -104,15 +104,13 @@ bool apply_op(cmp_op op, const T& a, const T& b) {
 }
 
 // Byte classes for the pre-checks below.
-constexpr std::uint8_t duration_byte = 1, quantity_byte = 2, operator_byte = 4;
+constexpr std::uint8_t quantity_byte = 2, operator_byte = 4;
 constexpr auto byte_classes = [] {
   std::array<std::uint8_t, 256> t{};
   // Bytes that split a string pattern into alternatives, conditions or a range.
   for (char c : std::string_view("|&-")) t[static_cast<unsigned char>(c)] |= operator_byte;
-  for (char c = '0'; c <= '9'; ++c) t[static_cast<unsigned char>(c)] = duration_byte | quantity_byte;
-  t['.'] = duration_byte | quantity_byte;
-  // Go duration units: ns us µs μs ms s m h (µ is C2 B5, μ is CE BC in UTF-8).
-  for (char c : std::string_view("nsumh\xC2\xB5\xCE\xBC")) t[static_cast<unsigned char>(c)] |= duration_byte;
+  for (char c = '0'; c <= '9'; ++c) t[static_cast<unsigned char>(c)] = quantity_byte;
+  t['.'] = quantity_byte;
   // k8s quantity: [+-]?[0-9.]+ then suffix [eEinumkKMGTP]* [-+]? [0-9]*.
   for (char c : std::string_view("+-eEinumkKMGTP")) t[static_cast<unsigned char>(c)] |= quantity_byte;
   return t;
@@ -125,22 +123,15 @@ bool only_bytes(std::string_view s, std::uint8_t cls) {
   return true;
 }
 
-// Necessary conditions for parse_go_duration / parse_quantity to succeed, so the
-// common wildcard operands ("?*", "*:latest") skip both parsers and the error
-// strings their failures would build. time.ParseDuration accepts an optional sign
-// and then only digits, '.' and unit letters, starting with a digit or '.';
-// ParseQuantity's grammar (parseQuantityString) only ever consumes the quantity
-// bytes above. Anything these reject, the parsers reject too.
-bool may_be_duration(std::string_view s) {
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
-  if (s.empty() || !(s[0] == '.' || (s[0] >= '0' && s[0] <= '9'))) return false;
-  return only_bytes(s, duration_byte);
-}
+// A necessary condition for parse_quantity to succeed (as may_be_go_duration is for
+// parse_go_duration), so the common wildcard operands ("?*", "*:latest") skip the
+// parser and the error string its failure would build: ParseQuantity's grammar
+// (parseQuantityString) only ever consumes the quantity bytes above.
 bool may_be_quantity(std::string_view s) { return !s.empty() && only_bytes(s, quantity_byte); }
 
 // `s` is the resource value's text (value_text).
 bool validate_string(std::string_view s, std::string_view pat, cmp_op op) {
-  if (may_be_duration(pat) && may_be_duration(s)) {
+  if (may_be_go_duration(pat) && may_be_go_duration(s)) {
     if (auto pd = parse_go_duration(pat); pd.ok()) {
       if (auto vd = parse_go_duration(s); vd.ok()) return apply_op(op, *vd, *pd);
     }

@@ -21,6 +21,11 @@ inline constexpr std::int64_t nanoseconds_per_second = 1000000000;
 /// `time: missing unit in duration "1"`, `time: unknown unit "d" in duration "1d"`.
 result<std::int64_t> parse_go_duration(std::string_view text);
 
+/// False when parse_go_duration certainly fails: no sign, digits, '.' and unit letters, or no digit at all. A cheap
+/// test for code that tries every operand as a duration (Kyverno's conditions and patterns do), so that a long string
+/// that is no duration does not cost a failed parse and the error text quoting it.
+bool may_be_go_duration(std::string_view text) noexcept;
+
 /// time.Duration.String().
 std::string format_go_duration(std::int64_t nanos);
 
