@@ -595,6 +595,20 @@ spec:
   EXPECT_EQ(audit->find("initdata-digest-snp")->as_string(), raw.substr(0, 64));
   EXPECT_EQ(audit->find("initdata-digest-tdx")->as_string(), raw);
   EXPECT_EQ(audit->find("initdata-digest-cca")->as_string(), raw + std::string(32, '0'));
+
+  // Initdata that Kata would refuse ([data] values must be strings) is still measured if it reaches a TEE: its
+  // digests and their algorithm are recorded, and validation reports the rest.
+  object["metadata"]["annotations"]["io.katacontainers.config.hypervisor.cc_init_data"] =
+      coco::initdata_encode("algorithm = \"sha256\"\nversion = \"0.1.0\"\n[data.\"cdh.toml\"]\nx = 1\n");
+  review["request"]["object"] = object;
+  out.clear();
+  admission::review(*prog, admission::webhook::validate, json::serialize(review), false, {}, s, out, outcome);
+  auto refused = json::parse(out);
+  ASSERT_TRUE(refused.ok()) << out;
+  const value* measured = (*refused)["response"].find("auditAnnotations");
+  ASSERT_NE(measured, nullptr) << out;
+  EXPECT_EQ(measured->find("initdata-algorithm")->as_string(), "sha256");
+  EXPECT_EQ(measured->find("initdata-digest-raw")->as_string().size(), 64u);
 }
 
 TEST(Selector, LiteralNamespacesAreIndexed) {

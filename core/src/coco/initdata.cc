@@ -688,33 +688,49 @@ std::size_t platform_digest_bytes(platform p) noexcept {
   return 0;
 }
 
-result<std::string> initdata_digest_bytes(std::string_view v, platform p) {
+result<initdata_measurement> initdata_measure(std::string_view v) {
   auto text = initdata_decode_toml(v);
   if (!text.ok()) return std::move(text).err();
   auto parsed = parse_toml(*text);
   if (!parsed.ok()) return error::invalid("initdata: toml: " + parsed.err().message);
   const toml::node* alg = parsed->get("algorithm");
   if (!alg || !alg->as_string()) return error::invalid("initdata: algorithm is missing or not a string");
-  auto d = digest(alg->as_string()->get(), *text);
-  if (!d.ok()) return d;
-  // Kata adjust_digest: truncate to the TEE field or zero-pad up to it.
-  std::size_t want = platform_digest_bytes(p);
-  if (want != 0) d->resize(want, '\0');
-  return d;
+  initdata_measurement m;
+  m.algorithm = alg->as_string()->get();
+  auto d = digest(m.algorithm, *text);
+  if (!d.ok()) return std::move(d).err();
+  m.digest = std::move(d).value();
+  return m;
+}
+
+std::string adjust_digest(std::string digest, platform p) {
+  const std::size_t want = platform_digest_bytes(p);
+  if (want != 0) digest.resize(want, '\0');
+  return digest;
+}
+
+std::string hex_of(std::string_view bytes) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+result<std::string> initdata_digest_bytes(std::string_view v, platform p) {
+  auto m = initdata_measure(v);
+  if (!m.ok()) return std::move(m).err();
+  return adjust_digest(std::move(m->digest), p);
 }
 
 result<std::string> initdata_digest_hex(std::string_view v, platform p) {
   auto bytes = initdata_digest_bytes(v, p);
   if (!bytes.ok()) return bytes;
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes->size() * 2);
-  for (char ch : *bytes) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
+  return hex_of(*bytes);
 }
 
 }  // namespace coco_admit::coco

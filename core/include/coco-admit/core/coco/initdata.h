@@ -69,6 +69,18 @@ result<platform> parse_platform(std::string_view name);
 /// Bytes of the TEE field for the platform (0 for raw = digest length).
 std::size_t platform_digest_bytes(platform p) noexcept;
 
+/// What attestation measures of an initdata value: its `algorithm` and the digest of its TOML bytes under it, before
+/// any platform's adjustment. One decode and one parse, for callers that want the digest of several platforms.
+struct initdata_measurement {
+  std::string algorithm;
+  std::string digest;  ///< raw bytes
+};
+result<initdata_measurement> initdata_measure(std::string_view annotation_value);
+/// The digest as the platform's TEE field holds it (Kata adjust_digest: truncated to the field, or zero-padded).
+std::string adjust_digest(std::string digest, platform p);
+/// Lowercase hex.
+std::string hex_of(std::string_view bytes);
+
 /// Lowercase hex of the adjusted digest.
 result<std::string> initdata_digest_hex(std::string_view annotation_value, platform p);
 /// The adjusted digest as raw bytes.
