@@ -665,6 +665,8 @@ verr walker::element(const value_view& res, const value& pat, const prepared* ah
 verr walker::map(const value_view& res, const value& pat_in, const prepared* ahead, const path_node* path,
                  int depth, detail d) {
   const auto& members_in = pat_in.as_object();
+  // A preparation of another pattern must not index past this one's keys (prepared serves equal patterns only).
+  if (ahead != nullptr && ahead->order.size() != members_in.size()) ahead = nullptr;
   auto anchor_of = [&](const prepared::key& k) {
     return anchor{k.kind, std::string_view(members_in[k.member].key).substr(k.bare_offset, k.bare_size)};
   };
