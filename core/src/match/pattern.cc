@@ -556,6 +556,23 @@ void order_keys(const value& pat, int depth, key_entry* out) {
   });
 }
 
+// A map's keys in visit order, worked out per call (order_keys), on the stack unless the map is large.
+class key_order {
+ public:
+  key_order(const value& pat, int depth) : n_(pat.as_object().size()) {
+    if (n_ > small_.size()) large_.resize(n_);
+    order_keys(pat, depth, data());
+  }
+  std::size_t size() const { return n_; }
+  const key_entry& operator[](std::size_t i) const { return n_ > small_.size() ? large_[i] : small_[i]; }
+
+ private:
+  key_entry* data() { return n_ > small_.size() ? large_.data() : small_.data(); }
+  std::size_t n_;
+  std::array<key_entry, 8> small_;
+  std::vector<key_entry> large_;
+};
+
 // prepare() stops here: deeper parts of a pattern are worked out per call.
 constexpr int max_prepared_depth = 64;
 
@@ -610,6 +627,11 @@ class walker {
                      int depth, detail d);
   verr handle(const member& m, const anchor& a, const prepared* ahead, const value_view& res_map,
               const path_node* path, int depth, detail d);
+  verr map_unprepared(const value_view& res, const value& pat, const path_node* path, int depth, detail d);
+  void track_key(const value_view& res, const member& m, const anchor& a);
+  const value* expand_keys(const value_view& res, const value& pat);
+  verr walk_keys(const value& pat, const value_view& res, const path_node* path, int depth, detail d);
+  verr visit(const key_order& order, const value_view& res, const path_node* path, int depth, detail d);
   verr existence(const value_view& res_list, const value& pat, const prepared* ahead, const path_node* path,
                  int depth);
 
@@ -670,51 +692,61 @@ verr walker::map(const value_view& res, const value& pat_in, const prepared* ahe
   auto anchor_of = [&](const prepared::key& k) {
     return anchor{k.kind, std::string_view(members_in[k.member].key).substr(k.bare_offset, k.bare_size)};
   };
-  // AnchorMap.CheckAnchorInResource, on the keys as written (before any metadata expansion).
-  auto track = [&](const member& m, const anchor& a) {
-    if (!is_tracked_anchor(a.kind)) return;
-    bool& found = anchors_.flag(m.key);
-    if (!found && resource_has_key(res, a.key, 0)) found = true;
-  };
   if (ahead != nullptr) {
+    // AnchorMap.CheckAnchorInResource, on the keys as written (before any metadata expansion).
     if (ahead->has_tracked) {
-      for (const prepared::key& k : ahead->order) track(members_in[k.member], anchor_of(k));
+      for (const prepared::key& k : ahead->order) track_key(res, members_in[k.member], anchor_of(k));
     }
-  } else {
-    for (const member& m : members_in) track(m, parse_anchor(m.key));
-  }
-  const value* pat = &pat_in;
-  if (ahead != nullptr ? ahead->may_expand : may_expand_in_metadata(pat_in)) {
-    std::optional<value> expanded;
-    if (const value* r = res.as_value()) {
-      expanded = expand_in_metadata(pat_in, *r);
-    } else {
-      expanded = expand_in_metadata(pat_in, res.to_value());
-    }
-    if (expanded) {
-      expanded_.push_back(std::make_unique<value>(std::move(*expanded)));
-      pat = expanded_.back().get();
-      ahead = nullptr;  // prepared for the keys as written
-    }
-  }
-  if (ahead != nullptr) {
-    for (const prepared::key& k : ahead->order) {
-      if (auto e = handle(members_in[k.member], anchor_of(k), child_of(ahead, k.member), res, path, depth, d)) {
-        return e;
+    // Metadata wildcards may rewrite the keys for this resource.
+    const value* rewritten = ahead->may_expand ? expand_keys(res, pat_in) : nullptr;
+    if (rewritten == nullptr) {
+      for (const prepared::key& k : ahead->order) {
+        if (auto e = handle(members_in[k.member], anchor_of(k), child_of(ahead, k.member), res, path, depth, d)) {
+          return e;
+        }
       }
+      return std::nullopt;
     }
-    return std::nullopt;
+    return walk_keys(*rewritten, res, path, depth, d);  // prepared for the keys as written, not these
   }
-  const std::size_t n = pat->as_object().size();
-  std::array<key_entry, 8> small;
-  std::vector<key_entry> large;
-  key_entry* order = small.data();
-  if (n > small.size()) {
-    large.resize(n);
-    order = large.data();
+  return map_unprepared(res, pat_in, path, depth, d);
+}
+
+verr walker::map_unprepared(const value_view& res, const value& pat_in, const path_node* path, int depth,
+                            detail d) {
+  // Each key's anchor is parsed once, for the tracking and the order (again only if the keys were rewritten).
+  key_order order(pat_in, depth);
+  for (std::size_t i = 0; i < order.size(); ++i) track_key(res, *order[i].m, order[i].a);
+  if (may_expand_in_metadata(pat_in)) {
+    if (const value* rewritten = expand_keys(res, pat_in)) return walk_keys(*rewritten, res, path, depth, d);
   }
-  order_keys(*pat, depth, order);
-  for (std::size_t i = 0; i < n; ++i) {
+  return visit(order, res, path, depth, d);
+}
+
+void walker::track_key(const value_view& res, const member& m, const anchor& a) {
+  if (!is_tracked_anchor(a.kind)) return;
+  bool& found = anchors_.flag(m.key);
+  if (!found && resource_has_key(res, a.key, 0)) found = true;
+}
+
+const value* walker::expand_keys(const value_view& res, const value& pat) {
+  std::optional<value> expanded;
+  if (const value* r = res.as_value()) {
+    expanded = expand_in_metadata(pat, *r);
+  } else {
+    expanded = expand_in_metadata(pat, res.to_value());
+  }
+  if (!expanded) return nullptr;
+  expanded_.push_back(std::make_unique<value>(std::move(*expanded)));
+  return expanded_.back().get();
+}
+
+verr walker::walk_keys(const value& pat, const value_view& res, const path_node* path, int depth, detail d) {
+  return visit(key_order(pat, depth), res, path, depth, d);
+}
+
+verr walker::visit(const key_order& order, const value_view& res, const path_node* path, int depth, detail d) {
+  for (std::size_t i = 0; i < order.size(); ++i) {
     if (auto e = handle(*order[i].m, order[i].a, nullptr, res, path, depth, d)) return e;
   }
   return std::nullopt;
