@@ -11,6 +11,7 @@
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/json_patch.h"
 #include "coco-admit/core/value_view.h"
+#include "coco/initdata_memo.h"
 #include "memo.h"
 
 namespace coco_admit::admission {
@@ -117,16 +118,15 @@ void append_initdata_audit(const value& object, std::string& out) {
   }
   const std::string_view initdata = initdata_field.string();
   if (initdata.empty()) return;
-  // The same initdata recurs across pods: compute its audit fields once per thread.
-  thread_local memo<std::string> cache(4 << 20);
-  if (const std::string* hit = cache.find(initdata)) {
-    if (!hit->empty()) out += R"(,"auditAnnotations":{)" + *hit + "}";
-    return;
+  // Formatting the five digests costs more than finding them again: keep the formatted members per initdata value.
+  thread_local memo<std::string> formatted(4 << 20);
+  const std::string* fields = formatted.find(initdata);
+  if (fields == nullptr) {
+    std::string made = initdata_audit_fields(initdata);
+    const std::size_t bytes = made.size();
+    fields = &formatted.put(initdata, std::move(made), bytes);
   }
-  std::string fields = initdata_audit_fields(initdata);
-  std::size_t bytes = fields.size();
-  const std::string& kept = cache.put(initdata, std::move(fields), bytes);
-  if (!kept.empty()) out += R"(,"auditAnnotations":{)" + kept + "}";
+  if (!fields->empty()) out.append(R"(,"auditAnnotations":{)").append(*fields).append("}");
 }
 
 // The auditAnnotations members for one initdata value ("" when undecodable).
@@ -134,13 +134,14 @@ std::string initdata_audit_fields(std::string_view initdata) {
   static const std::pair<const char*, coco::platform> platforms[] = {
       {"raw", coco::platform::raw}, {"snp", coco::platform::snp}, {"tdx", coco::platform::tdx},
       {"cca", coco::platform::cca}, {"se", coco::platform::se}};
-  // One decode, parse and hash for every platform: an initdata of megabytes costs one pass, not six.
-  auto measured = coco::initdata_measure(initdata);
+  // The measurement is the one the policies' coco_initdata_* functions share (one decode, parse and hash per
+  // distinct value per thread).
+  const auto& measured = coco::analysed_initdata(initdata).measured;
   if (!measured.ok()) return {};  // undecodable initdata has no digest; validation reports it
   std::string fields;
   for (const auto& [name, p] : platforms) {
-    fields += std::string(fields.empty() ? "" : ",") + "\"initdata-digest-" + name + "\":\"" +
-              coco::hex_of(coco::adjust_digest(measured->digest, p)) + "\"";
+    fields.append(fields.empty() ? "" : ",").append("\"initdata-digest-").append(name).append("\":\"");
+    fields.append(coco::hex_of(coco::adjust_digest(measured->digest, p))).append("\"");
   }
   fields += ",\"initdata-algorithm\":";
   json::append_quoted(measured->algorithm, fields);

@@ -52,6 +52,7 @@ TEST(Base64, StrictStandardRejections) {
       {"Zg==Zg==", "data after '=' padding at offset 4"},
       {"Z===", "truncated input"},
       {"Zh==", "non-zero trailing bits in the last character at offset 1"},
+      {"Zm9vZm9=", "non-zero trailing bits in the last character at offset 6"},
       {"\x80QQQ", "invalid byte 0x80 at offset 0"},
   };
   for (const auto& t : cases) {

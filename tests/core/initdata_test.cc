@@ -364,3 +364,55 @@ TEST(InitdataDigest, Failures) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.err().message, "unknown platform \"sgx\" (expected raw, snp, tdx, cca or se)");
 }
+
+// The analysis the CoCo functions and the audit share must give exactly what each function gives alone, on good
+// values and on values broken at every layer (the strict layers, the forgiving base64 diagnosis, TOML, schema).
+TEST(InitdataAnalysis, EqualsEachFunctionAlone) {
+  const std::string good_value = initdata_encode(doc(good_aa, good_cdh, good_policy));
+  std::string wrapped = good_value;
+  wrapped.insert(40, "\n");
+  std::string url_value = good_value;
+  url_value[url_value.find_first_of("+/")] = '-';
+  const std::string gz = gzip_deterministic(doc(good_aa, good_cdh));
+  std::vector<std::string> values = {
+      good_value,
+      initdata_encode(read_data("example-initdata.toml")),
+      initdata_encode(read_data("minimal.toml")),
+      initdata_encode(read_data("empty-data.toml")),
+      "",
+      "not base64!",
+      wrapped,
+      url_value,
+      doc(good_aa, good_cdh),
+      base64_encode(doc(good_aa, good_cdh)),
+      base64_encode(gz + "junk"),
+      base64_encode(gz.substr(0, gz.size() / 2)),
+      initdata_encode("version = \n"),
+      initdata_encode("version = 1\nalgorithm = \"sha256\"\n[data]\n"),
+      initdata_encode("version = \"0.1.0\"\nalgorithm = \"sha256\"\n"),
+      initdata_encode(header + "a = 1\n"),
+      initdata_encode(replace(read_data("minimal.toml"), "sha256", "md5")),
+      initdata_encode("version = \"0.1.0\"\n[data]\n"),
+      std::string(300 * 1024, 'A'),
+  };
+  // Every truncation point of a small good value crosses each layer's failure modes.
+  const std::string small = initdata_encode(read_data("minimal.toml"));
+  for (std::size_t n = 0; n < small.size(); n += 3) values.push_back(small.substr(0, n));
+  for (const auto& v : values) {
+    const std::string name = v.size() > 60 ? v.substr(0, 60) + "..." : v;
+    const initdata_analysis a = analyse_initdata(v);
+    EXPECT_EQ(join(a.errors), join(initdata_errors(v))) << name;
+    const auto decoded = initdata_decode(v);
+    ASSERT_EQ(a.decoded.ok(), decoded.ok()) << name;
+    if (decoded.ok()) EXPECT_TRUE(*a.decoded == *decoded) << name;
+    else EXPECT_EQ(a.decoded.err().message, decoded.err().message) << name;
+    const auto measured = initdata_measure(v);
+    ASSERT_EQ(a.measured.ok(), measured.ok()) << name;
+    if (measured.ok()) {
+      EXPECT_EQ(a.measured->algorithm, measured->algorithm) << name;
+      EXPECT_EQ(a.measured->digest, measured->digest) << name;
+    } else {
+      EXPECT_EQ(a.measured.err().message, measured.err().message) << name;
+    }
+  }
+}

@@ -125,23 +125,37 @@ result<std::string> decode(std::string_view text, const std::array<std::int8_t, 
       return error::invalid("too much '=' padding at offset " + std::to_string(data_end + want));
     }
   }
-  std::string out;
-  out.reserve(data_len / 4 * 3 + 2);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (std::size_t i = 0; i < data_len; ++i) {
-    acc = (acc << 6) | static_cast<std::uint32_t>(table[static_cast<unsigned char>(text[i])]);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
+  // Four characters to three bytes at a time, into the pre-sized string (every character was checked above): the
+  // initdata annotation can be hundreds of KB, and appending a byte at a time cost ten times as much.
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  auto six = [&](std::size_t i) { return static_cast<std::uint32_t>(table[in[i]]); };
+  std::string out(data_len / 4 * 3 + (rem == 0 ? 0 : rem - 1), '\0');
+  char* o = out.data();
+  const std::size_t whole = data_len - rem;
+  for (std::size_t i = 0; i < whole; i += 4, o += 3) {
+    const std::uint32_t n = (six(i) << 18) | (six(i + 1) << 12) | (six(i + 2) << 6) | six(i + 3);
+    o[0] = static_cast<char>(n >> 16);
+    o[1] = static_cast<char>(n >> 8);
+    o[2] = static_cast<char>(n);
   }
-  // Leftover bits must be zero (canonical encoding): Rust's engines reject
-  // anything else, Go's accepts it, so the shims would disagree.
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
-    return error::invalid("non-zero trailing bits in the last character at offset " +
-                          std::to_string(data_len - 1) + " (non-canonical encoding)");
+  if (rem != 0) {
+    // 2 characters carry 1 byte and 4 spare bits, 3 carry 2 bytes and 2 spare bits.
+    std::uint32_t n = (six(whole) << 6) | six(whole + 1);
+    if (rem == 3) n = (n << 6) | six(whole + 2);
+    const int spare = rem == 2 ? 4 : 2;
+    // Leftover bits must be zero (canonical encoding): Rust's engines reject
+    // anything else, Go's accepts it, so the shims would disagree.
+    if ((n & ((1u << spare) - 1)) != 0) {
+      return error::invalid("non-zero trailing bits in the last character at offset " +
+                            std::to_string(data_len - 1) + " (non-canonical encoding)");
+    }
+    n >>= spare;
+    if (rem == 2) {
+      o[0] = static_cast<char>(n);
+    } else {
+      o[0] = static_cast<char>(n >> 8);
+      o[1] = static_cast<char>(n);
+    }
   }
   return out;
 }

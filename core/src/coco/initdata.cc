@@ -559,6 +559,47 @@ result<std::string> digest(std::string_view algorithm, std::string_view bytes) {
   return std::string(reinterpret_cast<char*>(buf), len);
 }
 
+// initdata_decode below the TOML parse.
+result<value> decode_document(const toml::table& doc) {
+  value out = value::object();
+  for (std::string_view key : {"version", "algorithm"}) {
+    const toml::node* n = doc.get(key);
+    if (!n) return error::invalid("initdata: " + std::string(key) + " is missing");
+    const auto* s = n->as_string();
+    if (!s) return error::invalid("initdata: " + std::string(key) + " must be a string, got " + toml_type_name(n->type()));
+    out.set(key, value(s->get()));
+  }
+  const toml::node* d = doc.get("data");
+  if (!d) return error::invalid("initdata: [data] table is missing");
+  const toml::table* data = d->as_table();
+  if (!data) return error::invalid(std::string("initdata: data must be a table, got ") + toml_type_name(d->type()));
+  value dv = value::object();
+  for (const auto& [key, node] : *data) {
+    const auto* s = node.as_string();
+    if (!s) {
+      return error::invalid("initdata: data." + quote_for_message(key.str()) + ": value must be a string, got " +
+                            toml_type_name(node.type()));
+    }
+    dv.set(key.str(), value(s->get()));
+  }
+  out.set("data", std::move(dv));
+  return out;
+}
+
+
+// initdata_measure below the TOML parse: `text` is the TOML `doc` was parsed from.
+result<initdata_measurement> measure_document(const toml::table& doc, std::string_view text) {
+  const toml::node* alg = doc.get("algorithm");
+  if (!alg || !alg->as_string()) return error::invalid("initdata: algorithm is missing or not a string");
+  initdata_measurement m;
+  m.algorithm = alg->as_string()->get();
+  auto d = digest(m.algorithm, text);
+  if (!d.ok()) return std::move(d).err();
+  m.digest = std::move(d).value();
+  return m;
+}
+
+
 }  // namespace
 
 std::vector<std::string> initdata_toml_errors(std::string_view toml_text, const initdata_limits& limits) {
@@ -640,30 +681,7 @@ result<value> initdata_decode(std::string_view v) {
   if (!text.ok()) return std::move(text).err();
   auto parsed = parse_toml(*text);
   if (!parsed.ok()) return error::invalid("initdata: toml: " + parsed.err().message);
-  const toml::table& doc = *parsed;
-  value out = value::object();
-  for (std::string_view key : {"version", "algorithm"}) {
-    const toml::node* n = doc.get(key);
-    if (!n) return error::invalid("initdata: " + std::string(key) + " is missing");
-    const auto* s = n->as_string();
-    if (!s) return error::invalid("initdata: " + std::string(key) + " must be a string, got " + toml_type_name(n->type()));
-    out.set(key, value(s->get()));
-  }
-  const toml::node* d = doc.get("data");
-  if (!d) return error::invalid("initdata: [data] table is missing");
-  const toml::table* data = d->as_table();
-  if (!data) return error::invalid(std::string("initdata: data must be a table, got ") + toml_type_name(d->type()));
-  value dv = value::object();
-  for (const auto& [key, node] : *data) {
-    const auto* s = node.as_string();
-    if (!s) {
-      return error::invalid("initdata: data." + quote_for_message(key.str()) + ": value must be a string, got " +
-                            toml_type_name(node.type()));
-    }
-    dv.set(key.str(), value(s->get()));
-  }
-  out.set("data", std::move(dv));
-  return out;
+  return decode_document(*parsed);
 }
 
 std::string initdata_encode(std::string_view toml_text) { return base64_encode(gzip_deterministic(toml_text)); }
@@ -693,14 +711,25 @@ result<initdata_measurement> initdata_measure(std::string_view v) {
   if (!text.ok()) return std::move(text).err();
   auto parsed = parse_toml(*text);
   if (!parsed.ok()) return error::invalid("initdata: toml: " + parsed.err().message);
-  const toml::node* alg = parsed->get("algorithm");
-  if (!alg || !alg->as_string()) return error::invalid("initdata: algorithm is missing or not a string");
-  initdata_measurement m;
-  m.algorithm = alg->as_string()->get();
-  auto d = digest(m.algorithm, *text);
-  if (!d.ok()) return std::move(d).err();
-  m.digest = std::move(d).value();
-  return m;
+  return measure_document(*parsed, *text);
+}
+
+initdata_analysis analyse_initdata(std::string_view v) {
+  const initdata_limits limits;
+  auto text = initdata_decode_toml(v);
+  // The strict layers failed: initdata_errors diagnoses them its own, more forgiving way (line breaks, base64url,
+  // plain TOML), and decode and measure fail with the same error. A value this broken is small work anyway.
+  if (!text.ok()) return {initdata_errors(v, limits), text.err(), text.err()};
+  // initdata_errors' checks before the layers: an empty value has no layers, and an oversized one fails
+  // initdata_decode_toml, so neither gets here.
+  auto parsed = parse_toml(*text);
+  if (!parsed.ok()) {
+    error e = error::invalid("initdata: toml: " + parsed.err().message);
+    return {{e.message}, e, e};
+  }
+  std::vector<std::string> errors;
+  check_document(*parsed, errors);
+  return {std::move(errors), decode_document(*parsed), measure_document(*parsed, *text)};
 }
 
 std::string adjust_digest(std::string digest, platform p) {
@@ -711,12 +740,12 @@ std::string adjust_digest(std::string digest, platform p) {
 
 std::string hex_of(std::string_view bytes) {
   static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
+  std::string out(bytes.size() * 2, '\0');
+  char* o = out.data();
   for (char ch : bytes) {
     const auto c = static_cast<unsigned char>(ch);
-    out += hex[c >> 4];
-    out += hex[c & 15];
+    *o++ = hex[c >> 4];
+    *o++ = hex[c & 15];
   }
   return out;
 }

@@ -10,6 +10,7 @@
 // (`coco-admit initdata`) and policies compute exactly the same thing.
 #include "coco-admit/core/coco/initdata.h"
 #include "coco-admit/core/coco/sealed_secret.h"
+#include "coco/initdata_memo.h"
 #include "memo.h"
 #include "jmespath/functions.h"
 
@@ -22,42 +23,16 @@ value string_array(const std::vector<std::string>& items) {
   return out;
 }
 
+// The initdata functions read one shared analysis of the value (coco/initdata_memo.h): pods of a deployment share
+// their initdata, and a policy often reads the same value through several of these functions.
 result<value> fn_initdata_errors(call& c) {
-  // Pods of a namespace share their initdata: check each distinct value once per thread.
-  thread_local memo<std::vector<std::string>> cache(4 << 20);
-  const std::string& v = c.arg(0).as_string();
-  if (const auto* hit = cache.find(v)) return string_array(*hit);
-  std::vector<std::string> errors = coco::initdata_errors(v);
-  std::size_t bytes = 0;
-  for (const auto& e : errors) bytes += e.size() + 32;
-  return string_array(cache.put(v, std::move(errors), bytes));
+  return string_array(coco::analysed_initdata(c.arg(0).as_string_view()).errors);
 }
 
-// A decode, kept whole (the document or why it failed) for the memo.
-struct decoded_initdata {
-  bool ok = false;
-  value doc;
-  std::string error;
-};
-
 result<value> fn_initdata_decode(call& c) {
-  // Policies read several fields of the same initdata (each regex_match on
-  // data."policy.rego" decodes it again): gunzip and TOML once per value.
-  thread_local memo<decoded_initdata> cache(8 << 20);
-  const std::string& v = c.arg(0).as_string();
-  const decoded_initdata* d = cache.find(v);
-  if (d == nullptr) {
-    auto decoded = coco::initdata_decode(v);
-    decoded_initdata entry;
-    entry.ok = decoded.ok();
-    if (decoded.ok()) entry.doc = std::move(decoded).value();
-    else entry.error = decoded.err().message;
-    // The document is bounded by the decompressed size, a few times the
-    // base64 text at most for real initdata.
-    d = &cache.put(v, std::move(entry), 4 * v.size());
-  }
-  if (!d->ok) return c.invalid_value(d->error);
-  return d->doc;
+  const auto& decoded = coco::analysed_initdata(c.arg(0).as_string_view()).decoded;
+  if (!decoded.ok()) return c.invalid_value(decoded.err().message);
+  return *decoded;
 }
 
 result<value> fn_initdata_encode(call& c) {
@@ -67,21 +42,11 @@ result<value> fn_initdata_encode(call& c) {
 }
 
 result<value> fn_initdata_digest(call& c) {
-  auto p = coco::parse_platform(c.arg(1).as_string());
+  auto p = coco::parse_platform(c.arg(1).as_string_view());
   if (!p.ok()) return c.invalid_value(p.err().message);
-  // Keyed by platform and value: "<platform>\n<value>" (a platform name has no newline).
-  thread_local memo<std::pair<bool, std::string>> cache(1 << 20);
-  std::string key = c.arg(1).as_string();
-  key.push_back('\n');
-  key += c.arg(0).as_string();
-  const auto* hit = cache.find(key);
-  if (hit == nullptr) {
-    auto digest = coco::initdata_digest_hex(c.arg(0).as_string(), *p);
-    std::pair<bool, std::string> entry{digest.ok(), digest.ok() ? std::move(digest).value() : digest.err().message};
-    hit = &cache.put(key, std::move(entry), 64);
-  }
-  if (!hit->first) return c.invalid_value(hit->second);
-  return value(hit->second);
+  const auto& measured = coco::analysed_initdata(c.arg(0).as_string_view()).measured;
+  if (!measured.ok()) return c.invalid_value(measured.err().message);
+  return value(coco::hex_of(coco::adjust_digest(measured->digest, *p)));
 }
 
 result<value> fn_sealed_secret_errors(call& c) {

@@ -76,6 +76,15 @@ struct initdata_measurement {
   std::string digest;  ///< raw bytes
 };
 result<initdata_measurement> initdata_measure(std::string_view annotation_value);
+/// What the policies' CoCo functions and the admission audit read of one initdata value, from one base64 decode,
+/// one gunzip and one TOML parse: each field equals what the function of that name computes alone (tests and the
+/// initdata fuzzer hold them to it).
+struct initdata_analysis {
+  std::vector<std::string> errors;        ///< initdata_errors (default limits)
+  result<value> decoded = value();                                ///< initdata_decode
+  result<initdata_measurement> measured = initdata_measurement{};  ///< initdata_measure
+};
+initdata_analysis analyse_initdata(std::string_view annotation_value);
 /// The digest as the platform's TEE field holds it (Kata adjust_digest: truncated to the field, or zero-padded).
 std::string adjust_digest(std::string digest, platform p);
 /// Lowercase hex.
