@@ -5,6 +5,7 @@
 #include <set>
 
 #include "autogen.h"
+#include "coco-admit/core/jmespath.h"
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/match.h"
 #include "coco-admit/core/yaml.h"
@@ -407,6 +408,55 @@ std::vector<context_entry> document_compiler::compile_context(const value& v, co
   return out;
 }
 
+namespace {
+
+/// The constant text of a template, or nullopt when it holds variables or is not a string.
+std::optional<std::string> constant_text(const tmpl& t) {
+  if (t.has_variables || t.has_references || !t.raw.is_string()) return std::nullopt;
+  return t.raw.as_string();
+}
+
+/// context_memo_plan for `c`, one of the entries `all` of a rule's context, when its value may be kept across requests.
+std::optional<context_memo_plan> memo_plan(const context_entry& c, const std::vector<context_entry>& all) {
+  if (c.from != context_entry::source::variable || c.var_value || !c.var_jmespath) return std::nullopt;
+  std::optional<std::string> text = constant_text(*c.var_jmespath);
+  if (!text) return std::nullopt;
+  // The engine adds `images` and the foreach `element`s to the context when an expression's text names them.
+  if (text->find("images") != std::string::npos || text->find("element") != std::string::npos) return std::nullopt;
+  auto compiled = jmespath::compile(*text);
+  if (!compiled.ok()) return std::nullopt;
+  auto paths = jmespath::input_paths(**compiled);
+  if (!paths) return std::nullopt;
+  auto entries_named = [&](std::string_view name) {
+    return std::count_if(all.begin(), all.end(), [&](const context_entry& e) { return e.name == name; });
+  };
+  if (entries_named("request") != 0) return std::nullopt;  // an entry would hide the request
+  context_memo_plan plan;
+  plan.expression = *text;
+  for (auto& p : *paths) {
+    if (p[0] == "request") {
+      if (p.size() < 2) return std::nullopt;  // the whole request
+      plan.request_paths.emplace_back(p.begin() + 1, p.end());
+      continue;
+    }
+    if (std::any_of(plan.config_maps.begin(), plan.config_maps.end(),
+                    [&](const context_memo_plan::config_map_read& r) { return r.entry == p[0]; })) {
+      continue;
+    }
+    auto cm = std::find_if(all.begin(), all.end(), [&](const context_entry& e) { return e.name == p[0]; });
+    if (cm == all.end() || entries_named(p[0]) != 1 || cm->from != context_entry::source::config_map) {
+      return std::nullopt;  // another variable, a built-in name (serviceAccountName, ...), or nothing known
+    }
+    std::optional<std::string> name = constant_text(cm->config_map_name);
+    std::optional<std::string> ns = constant_text(cm->config_map_namespace);
+    if (!name || !ns) return std::nullopt;
+    plan.config_maps.push_back({p[0], ns->empty() ? "default" : *ns, *name});
+  }
+  return plan;
+}
+
+}  // namespace
+
 std::vector<foreach_block> document_compiler::compile_foreach(const value& v, const std::string& ptr, rule_type type,
                                                               int depth) {
   std::vector<foreach_block> out;
@@ -532,7 +582,10 @@ std::optional<rule> document_compiler::compile_rule(const value& v, const std::s
   r.match = compile_match(*match, ptr + "/match");
   if (r.match.empty()) fail(ptr + "/match", "match must name at least one resource filter");
   if (const value* ex = v.find("exclude")) r.exclude = compile_match(*ex, ptr + "/exclude");
-  if (const value* c = v.find("context")) r.context = compile_context(*c, ptr + "/context");
+  if (const value* c = v.find("context")) {
+    r.context = compile_context(*c, ptr + "/context");
+    for (auto& entry : r.context) entry.memo = memo_plan(entry, r.context);
+  }
   if (const value* c = v.find("preconditions")) r.preconditions = compile_conditions(*c, ptr + "/preconditions");
   const value* mutate = v.find("mutate");
   const value* validate = v.find("validate");

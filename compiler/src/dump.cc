@@ -80,6 +80,21 @@ void dump_context(std::ostringstream& out, const std::vector<context_entry>& ctx
       if (c.var_value) out << " value=" << tmpl_text(*c.var_value);
       if (c.var_jmespath) out << " jmesPath=" << tmpl_text(*c.var_jmespath);
       if (c.var_default) out << " default=" << tmpl_text(*c.var_default);
+      if (c.memo) {
+        // What a kept value is keyed by besides the cluster state (context_memo_plan).
+        out << " kept-by(";
+        const char* sep = "";
+        for (const auto& read : c.memo->config_maps) {
+          out << sep << read.entry << "=configMap " << read.ns << "/" << read.name;
+          sep = ", ";
+        }
+        for (const auto& path : c.memo->request_paths) {
+          out << sep << "request";
+          for (const auto& field : path) out << "." << field;
+          sep = ", ";
+        }
+        out << ")";
+      }
       out << "\n";
     }
   }

@@ -1,6 +1,7 @@
 #include "coco-admit/core/cluster_state.h"
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 
 #include "coco-admit/core/json.h"
@@ -39,6 +40,7 @@ bool cluster_state::add(value object) {
     if (ns.empty()) ns = "default";
     std::string name = string_at(object, "metadata", "name");
     config_maps_[{ns, name}] = std::move(object);
+    serial_ = next_serial();
     return true;
   }
   if (k == "Namespace") {
@@ -50,6 +52,7 @@ bool cluster_state::add(value object) {
     // Kubernetes sets this label on every namespace.
     labels.set("kubernetes.io/metadata.name", value(name));
     namespaces_[name] = std::move(labels);
+    serial_ = next_serial();
     return true;
   }
   return false;
@@ -87,6 +90,31 @@ status cluster_state::add_file(const std::string& path) {
 void cluster_state::set_namespace_labels(const std::string& ns, value labels) {
   if (!labels.is_object()) labels = value::object();
   namespaces_[ns] = std::move(labels);
+  serial_ = next_serial();
+}
+
+std::uint64_t cluster_state::next_serial() {
+  static std::atomic<std::uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+cluster_state::cluster_state(cluster_state&& other) noexcept
+    : config_maps_(std::move(other.config_maps_)), namespaces_(std::move(other.namespaces_)), serial_(other.serial_) {
+  other.config_maps_.clear();
+  other.namespaces_.clear();
+  other.serial_ = next_serial();
+}
+
+cluster_state& cluster_state::operator=(cluster_state&& other) noexcept {
+  if (this != &other) {
+    config_maps_ = std::move(other.config_maps_);
+    namespaces_ = std::move(other.namespaces_);
+    serial_ = other.serial_;
+    other.config_maps_.clear();
+    other.namespaces_.clear();
+    other.serial_ = next_serial();
+  }
+  return *this;
 }
 
 const value* cluster_state::config_map(std::string_view ns, std::string_view name) const {

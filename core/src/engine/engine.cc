@@ -21,6 +21,7 @@
 #include "coco-admit/core/wildcard.h"
 #include "coco-admit/core/yaml.h"
 #include "engine/images.h"
+#include "memo.h"
 
 namespace coco_admit {
 
@@ -78,6 +79,21 @@ std::string_view text_of(const value& v, std::string& buf) {
 
 // Roughly the serialised size of a value, without serialising it (bounds the
 // context the way Kyverno's 2 MiB cap does).
+/// Leaves nothing of `v` pointing into the request's parser (lazy levels converted, lazy strings copied), for a
+/// value kept past the request.
+void own_deeply(value& v) {
+  switch (v.type()) {
+    case value::kind::string: v.as_string(); break;
+    case value::kind::array:
+      for (auto& e : v.as_array()) own_deeply(e);
+      break;
+    case value::kind::object:
+      for (auto& m : v.as_object()) own_deeply(m.val);
+      break;
+    default: break;
+  }
+}
+
 std::size_t approximate_size(const value& v) {
   switch (v.type()) {
     case value::kind::string: return v.as_string().size() + 2;
@@ -169,6 +185,9 @@ class evaluator {
 
   status load_context(const std::vector<context_entry>& entries);
   status load_one(const context_entry& c);
+  /// The key under which a variable with a memo plan is kept (context_memo_plan): false when this request or this
+  /// moment does not allow keeping it (a request path holds an object, a foreach entry hides a ConfigMap's name).
+  bool memo_key(const context_memo_plan& plan, std::string& key) const;
   /// Sets a context entry, keeping the value it replaces for restore_to.
   void set_entry(std::string_view name, value v);
   void on_query(std::string_view expression);
@@ -477,14 +496,30 @@ status evaluator::load_one(const context_entry& c) {
       }
     }
   } else if (c.var_jmespath) {
-    value store;
-    auto path = substitute_ref(*c.var_jmespath, store);
-    if (!path.ok()) {
-      out = std::move(path).err();
+    // Kept per thread: the values of variables that depend on nothing but ConfigMaps and a few request fields.
+    thread_local memo<value> kept(1 << 20);
+    thread_local std::string key;
+    const bool keep = c.memo && memo_key(*c.memo, key);
+    if (const value* hit = keep ? kept.find(key) : nullptr) {
+      out = *hit;
+      have = true;
     } else {
-      std::string text;
-      out = variables::query(text_of(**path, text), opts_);
-      have = out.ok();
+      value store;
+      auto path = substitute_ref(*c.var_jmespath, store);
+      if (!path.ok()) {
+        out = std::move(path).err();
+      } else {
+        std::string text;
+        out = variables::query(text_of(**path, text), opts_);
+        have = out.ok();
+        // Only what the expression gave (a failure or null goes on to `default`, which may read anything).
+        if (keep && have && !out->is_null()) {
+          value copy = *out;
+          own_deeply(copy);
+          const std::size_t bytes = approximate_size(copy);
+          kept.put(key, std::move(copy), bytes);
+        }
+      }
     }
   }
   if ((!have || out->is_null()) && c.var_default) {
@@ -502,6 +537,77 @@ status evaluator::load_one(const context_entry& c) {
   }
   set_entry(c.name, std::move(out).value());
   return {};
+}
+
+bool evaluator::memo_key(const context_memo_plan& plan, std::string& key) const {
+  if (env_.cluster == nullptr) return false;
+  // The plan's names must mean now what they meant to the compiler: one pending entry per ConfigMap name (a
+  // foreach entry of the same name would hide it) and none named `request`.
+  for (const auto& p : pending_) {
+    const std::string& name = p.entry->name;
+    if (name == "request") return false;
+    for (const auto& read : plan.config_maps) {
+      if (name == read.entry && p.entry->from != context_entry::source::config_map) return false;
+    }
+  }
+  for (const auto& read : plan.config_maps) {
+    if (std::count_if(pending_.begin(), pending_.end(), [&](const pending_entry& p) { return p.entry->name == read.entry; }) !=
+        1) {
+      return false;
+    }
+  }
+  // Everything the value depends on, each part length-prefixed: the cluster state, the bounds of the evaluation,
+  // the expression, which ConfigMap each name reads, and what each request path resolves to.
+  auto add_number = [&key](std::uint64_t n) { key.append(reinterpret_cast<const char*>(&n), sizeof n); };
+  auto add = [&](std::string_view part) {
+    add_number(part.size());
+    key.append(part);
+  };
+  key.clear();
+  add_number(env_.cluster->serial());
+  add_number(opts_.limits.max_steps);
+  add_number(opts_.limits.max_result_bytes);
+  add_number(opts_.limits.max_depth);
+  add(plan.expression);
+  for (const auto& read : plan.config_maps) {
+    add(read.entry);
+    add(read.ns);
+    add(read.name);
+  }
+  const value* request = ctx_.find("request");
+  for (const auto& path : plan.request_paths) {
+    const value* at = request;
+    std::size_t depth = 0;
+    for (; depth < path.size() && at != nullptr && at->is_object(); ++depth) at = at->find(path[depth]);
+    if (at == nullptr) {
+      key += 'm';  // missing at `depth`: not_found
+      add_number(depth);
+    } else if (depth < path.size()) {
+      key += 'x';  // a field of a non-object is null, whatever the scalar
+      add_number(depth);
+    } else {
+      switch (at->type()) {
+        case value::kind::null: key += 'n'; break;
+        case value::kind::boolean: key += at->as_bool() ? 't' : 'f'; break;
+        case value::kind::integer:
+          key += 'i';
+          add_number(static_cast<std::uint64_t>(at->as_int()));
+          break;
+        case value::kind::number: {
+          key += 'd';
+          const double d = at->as_double();
+          key.append(reinterpret_cast<const char*>(&d), sizeof d);
+          break;
+        }
+        case value::kind::string:
+          key += 's';
+          add(at->as_string_view());
+          break;
+        default: return false;  // an object or array: not worth a key
+      }
+    }
+  }
+  return true;
 }
 
 void evaluator::set_entry(std::string_view name, value v) {

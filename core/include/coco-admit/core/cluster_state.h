@@ -6,6 +6,7 @@
 // server from a watched directory. It is immutable once published.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -19,6 +20,13 @@ namespace coco_admit {
 
 class cluster_state {
  public:
+  cluster_state() = default;
+  cluster_state(const cluster_state&) = default;
+  cluster_state& operator=(const cluster_state&) = default;
+  /// A moved-from state is empty, under a serial of its own.
+  cluster_state(cluster_state&& other) noexcept;
+  cluster_state& operator=(cluster_state&& other) noexcept;
+
   /// Adds an object; ConfigMaps and Namespaces are kept, other kinds ignored
   /// (and reported by `add` returning false). A ConfigMap without namespace is
   /// placed in "default".
@@ -34,10 +42,17 @@ class cluster_state {
   /// Labels of a namespace; nullptr when the namespace is unknown.
   const value* namespace_labels(std::string_view ns) const;
   std::size_t size() const { return config_maps_.size() + namespaces_.size(); }
+  /// Names this state's content within the process: every change takes a new serial from a process-wide counter,
+  /// so two states with one serial hold the same objects (a copy keeps its original's). The engine keys the
+  /// context values it keeps across requests on it.
+  std::uint64_t serial() const { return serial_; }
 
  private:
+  static std::uint64_t next_serial();
+
   std::map<std::pair<std::string, std::string>, value, std::less<>> config_maps_;
   std::map<std::string, value, std::less<>> namespaces_;
+  std::uint64_t serial_ = next_serial();
 };
 
 }  // namespace coco_admit

@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,12 @@ result<value> evaluate(const expression& e, const value& data, const limits& l =
 
 /// compile + evaluate.
 result<value> search(std::string_view text, const value& data, const limits& l = {});
+
+/// The paths of object fields from the input that `e` reads (`lookup(a.b, c)` reads {a, b} and {c}), when every read
+/// of the input is such a path: the result is then a function of the values at those paths (Kyverno's functions are
+/// pure). nullopt when the expression also reads the input some other way (`@`, `[0]`, `*`, `keys(@)`). A path may
+/// repeat.
+std::optional<std::vector<std::vector<std::string>>> input_paths(const expression& e);
 
 /// Stable one-line text form of the AST (golden tests of `compile --dump`).
 std::string dump(const expression& e);

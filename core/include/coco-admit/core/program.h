@@ -109,6 +109,22 @@ struct condition_block {
 };
 
 /// A rule context entry (`context:` list).
+/// When a variable context entry's value can be kept across requests: its `jmesPath` is constant text (no `value`)
+/// that reads only ConfigMap entries of the same context, whose names and namespaces are constant, and fields below
+/// `request` (jmespath::input_paths). Its value is then a function of the expression, the cluster state and the values
+/// at those request paths: the compiler works this out, and the engine keeps such values per thread under exactly
+/// those inputs. A CoCo policy's `lookup(config.data, request.namespace)` is the case: every pod of a namespace
+/// gets the same answer.
+struct context_memo_plan {
+  struct config_map_read {
+    std::string entry;    ///< the context entry's name, as the expression reads it
+    std::string ns, name; ///< the ConfigMap (namespace "default" when the entry gives none)
+  };
+  std::string expression;
+  std::vector<config_map_read> config_maps;
+  std::vector<std::vector<std::string>> request_paths;  ///< below `request`: {"namespace"} for request.namespace
+};
+
 struct context_entry {
   std::string name;
   enum class source : std::uint8_t { config_map, variable } from = source::variable;
@@ -119,6 +135,8 @@ struct context_entry {
   std::optional<tmpl> var_value;
   std::optional<tmpl> var_jmespath;  ///< a template whose substituted text is a JMESPath
   std::optional<tmpl> var_default;
+  /// Set by the compiler for a variable whose value may be kept across requests.
+  std::optional<context_memo_plan> memo;
 };
 
 struct foreach_block;
