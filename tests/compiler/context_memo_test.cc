@@ -242,3 +242,32 @@ spec:
   EXPECT_NE(want.find("from-configmap"), std::string::npos) << want;
   for (int i = 0; i < 2; ++i) EXPECT_EQ(chosen_label(*prog, cluster, "team-a"), want);
 }
+
+TEST(ContextMemo, AKeptVariableLoadedWhileAnotherIsComputedKeepsItsOwnValue) {
+  // `chosen` names `other` in a string, so the engine loads `other` (kept too) while it computes `chosen`.
+  auto prog = compile(R"yaml(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: kept}
+spec:
+  rules:
+  - name: both
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    context:
+    - name: settings
+      configMap: {name: settings, namespace: platform}
+    - name: chosen
+      variable: {jmesPath: "lookup(settings.data, 'other')"}
+    - name: other
+      variable: {jmesPath: settings.data.y}
+    mutate:
+      patchStrategicMerge:
+        metadata: {labels: {chosen: "{{ chosen }}", other: "{{ other }}"}}
+)yaml");
+  ASSERT_TRUE(entry(*prog, "chosen").memo.has_value());
+  ASSERT_TRUE(entry(*prog, "other").memo.has_value());
+  const cluster_state cluster = settings("{other: from-other-key, y: from-y}");
+  const std::string want = chosen_label(*without_plans(*prog), cluster, "team-a");
+  EXPECT_NE(want.find("from-y"), std::string::npos) << want;
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(chosen_label(*prog, cluster, "team-a"), want);
+}

@@ -498,12 +498,15 @@ status evaluator::load_one(const context_entry& c) {
   } else if (c.var_jmespath) {
     // Kept per thread: the values of variables that depend on nothing but ConfigMaps and a few request fields.
     thread_local memo<value> kept(1 << 20);
-    thread_local std::string key;
-    const bool keep = c.memo && memo_key(*c.memo, key);
-    if (const value* hit = keep ? kept.find(key) : nullptr) {
+    thread_local std::string reused_key;
+    const bool keep = c.memo && memo_key(*c.memo, reused_key);
+    if (const value* hit = keep ? kept.find(reused_key) : nullptr) {
       out = *hit;
       have = true;
     } else {
+      // Taken out of the reused string: the query below may load another kept variable (one its text names in a
+      // string) and build that one's key there.
+      std::string key = std::move(reused_key);
       value store;
       auto path = substitute_ref(*c.var_jmespath, store);
       if (!path.ok()) {
@@ -520,6 +523,7 @@ status evaluator::load_one(const context_entry& c) {
           kept.put(key, std::move(copy), bytes);
         }
       }
+      reused_key = std::move(key);
     }
   }
   if ((!have || out->is_null()) && c.var_default) {
