@@ -77,8 +77,6 @@ std::string_view text_of(const value& v, std::string& buf) {
   return buf;
 }
 
-// Roughly the serialised size of a value, without serialising it (bounds the
-// context the way Kyverno's 2 MiB cap does).
 /// Leaves nothing of `v` pointing into the request's parser (lazy levels converted, lazy strings copied), for a
 /// value kept past the request.
 void own_deeply(value& v) {
@@ -94,6 +92,8 @@ void own_deeply(value& v) {
   }
 }
 
+// Roughly the serialised size of a value, without serialising it (bounds the
+// context the way Kyverno's 2 MiB cap does).
 std::size_t approximate_size(const value& v) {
   switch (v.type()) {
     case value::kind::string: return v.as_string().size() + 2;
@@ -545,20 +545,18 @@ status evaluator::load_one(const context_entry& c) {
 
 bool evaluator::memo_key(const context_memo_plan& plan, std::string& key) const {
   if (env_.cluster == nullptr) return false;
-  // The plan's names must mean now what they meant to the compiler: one pending entry per ConfigMap name (a
-  // foreach entry of the same name would hide it) and none named `request`.
+  // The plan's names must mean now what they meant to the compiler: each ConfigMap name is one pending entry, a
+  // ConfigMap (a foreach entry of the same name would hide it), and no entry is named `request`.
   for (const auto& p : pending_) {
-    const std::string& name = p.entry->name;
-    if (name == "request") return false;
-    for (const auto& read : plan.config_maps) {
-      if (name == read.entry && p.entry->from != context_entry::source::config_map) return false;
-    }
+    if (p.entry->name == "request") return false;
   }
   for (const auto& read : plan.config_maps) {
-    if (std::count_if(pending_.begin(), pending_.end(), [&](const pending_entry& p) { return p.entry->name == read.entry; }) !=
-        1) {
-      return false;
+    std::size_t named = 0;
+    for (const auto& p : pending_) {
+      if (p.entry->name != read.entry) continue;
+      if (p.entry->from != context_entry::source::config_map || ++named > 1) return false;
     }
+    if (named != 1) return false;
   }
   // Everything the value depends on, each part length-prefixed: the cluster state, the bounds of the evaluation,
   // the expression, which ConfigMap each name reads, and what each request path resolves to.
