@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "bytes_equal.h"
 #include "coco-admit/core/member_index.h"
 
 namespace coco_admit {
@@ -17,7 +18,7 @@ const value* value::find(std::string_view key) const noexcept {
   // Keys of one length are common ("name", "kind", "spec"): a first byte tells most apart before memcmp's call.
   const std::size_t n = key.size();
   for (const member& m : as_object()) {
-    if (m.key.size() == n && (n == 0 || (m.key[0] == key[0] && std::memcmp(m.key.data(), key.data(), n) == 0))) {
+    if (m.key.size() == n && (n == 0 || (m.key[0] == key[0] && detail::short_bytes_equal(m.key.data(), key.data(), n)))) {
       return &m.val;
     }
   }

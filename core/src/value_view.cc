@@ -4,6 +4,7 @@
 
 #include <simdjson.h>
 
+#include "bytes_equal.h"
 #include "lazy_access.h"
 
 namespace coco_admit {
@@ -42,7 +43,8 @@ bool member_on_tape(const simdjson::internal::tape_ref& object, std::string_view
   const std::size_t close = json::detail::closing_word(tape, object.json_index);
   bool found = false;
   for (std::size_t i = object.json_index + 1; i < close; i = json::detail::after_value(tape, i + 1)) {
-    if (json::detail::string_on_tape(*object.doc, tape[i]) == key) {
+    const std::string_view k = json::detail::string_on_tape(*object.doc, tape[i]);
+    if (k.size() == key.size() && detail::short_bytes_equal(k.data(), key.data(), key.size())) {
       at = i + 1;
       found = true;
     }

@@ -448,6 +448,36 @@ TEST(LazyValue, ViewReadsTheLastOfRepeatedKeysAndLargeNumbersAsConversionDoes) {
   EXPECT_NE(lazy.lazy(), nullptr) << "reading through a view converts nothing";
 }
 
+// Member lookups compare keys of up to 16 bytes with overlapping word loads: every length from 0 to 40, with the
+// one differing byte at every position (the first, inside either word, where the words overlap, the last).
+TEST(LazyValue, LookupsTellApartKeysThatDifferInOneByteAtAnyPosition) {
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string wanted(n, 'k');
+    for (std::size_t i = 0; i < n; ++i) wanted[i] = static_cast<char>('a' + (i * 7) % 26);
+    std::string text = "{";
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string other = wanted;
+      other[i] = other[i] == 'Z' ? 'Y' : 'Z';
+      text += "\"" + other + "\":" + std::to_string(i) + ",";
+    }
+    text += "\"" + wanted + "x\":-2,\"" + wanted + "\":-1}";
+    parsed doc(text);
+    value eager, lazy;
+    ASSERT_TRUE(read_both_ways(doc, eager, lazy)) << text;
+    value_view found;
+    ASSERT_TRUE(value_view(lazy).find(wanted, found)) << "length " << n;
+    EXPECT_EQ(found.to_value(), value(-1LL)) << "length " << n;
+    const value* converted = eager.find(wanted);
+    ASSERT_NE(converted, nullptr) << "length " << n;
+    EXPECT_EQ(*converted, value(-1LL)) << "length " << n;
+    if (n == 0) continue;
+    std::string absent = wanted;
+    absent[n - 1] = '0';
+    EXPECT_FALSE(value_view(lazy).find(absent, found)) << "length " << n;
+    EXPECT_EQ(eager.find(absent), nullptr) << "length " << n;
+  }
+}
+
 TEST(LazyValue, DepthLimitIsCheckedWhenTheValueIsMade) {
   std::string deep;
   for (std::size_t i = 0; i <= json::max_depth + 1; ++i) deep += "[";
