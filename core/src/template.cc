@@ -1,6 +1,9 @@
 #include "coco-admit/core/template.h"
 
+#include <algorithm>
+
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/variables.h"
 
 namespace coco_admit {
 namespace {
@@ -82,6 +85,49 @@ std::string unescape_variables(std::string_view text) {
   return out;
 }
 
+namespace {
+
+bool identifier_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// The runs of identifier characters that variables::references_identifier would accept as a whole name.
+void note_identifiers(template_segment& seg) {
+  const std::string_view t = seg.text;
+  for (std::size_t i = 0; i < t.size();) {
+    if (!identifier_char(t[i])) {
+      ++i;
+      continue;
+    }
+    const std::size_t start = i;
+    while (i < t.size() && identifier_char(t[i])) ++i;
+    if (start > 0 && t[start - 1] == '.') continue;  // a field of something else
+    seg.identifiers.emplace_back(static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(i - start));
+  }
+  seg.identifiers_known = t.size() <= UINT32_MAX;
+}
+
+template_segment text_segment(template_segment::kind what, std::string text) {
+  template_segment seg;
+  seg.what = what;
+  seg.text = std::move(text);
+  return seg;
+}
+
+}  // namespace
+
+bool is_identifier_run(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), identifier_char);
+}
+
+bool template_segment::references(std::string_view name, bool name_is_run) const {
+  if (!identifiers_known || !name_is_run) return variables::references_identifier(text, name);
+  const std::string_view t = text;
+  return std::any_of(identifiers.begin(), identifiers.end(), [&](const std::pair<std::uint32_t, std::uint32_t>& r) {
+    return r.second == name.size() && t.substr(r.first, r.second) == name;
+  });
+}
+
 result<template_string> parse_template_string(std::string_view text) {
   template_string out;
   auto vars = find_variables(text);
@@ -91,7 +137,7 @@ result<template_string> parse_template_string(std::string_view text) {
     for (std::size_t i = 0; i + 1 < lit.size(); ++i) {
       if (lit[i] == '{' && lit[i + 1] == '{' && (i == 0 || lit[i - 1] != '\\')) return false;
     }
-    out.segments.push_back({template_segment::kind::literal, unescape_variables(lit), nullptr, false});
+    out.segments.push_back(text_segment(template_segment::kind::literal, unescape_variables(lit)));
     return true;
   };
   bool nested = false;
@@ -106,6 +152,7 @@ result<template_string> parse_template_string(std::string_view text) {
       auto expr = jmespath::compile(seg.text);
       if (!expr.ok()) return error::invalid("variable {{" + seg.text + "}}: " + expr.err().message);
       seg.expr = std::move(expr).value();
+      note_identifiers(seg);
     }
     out.segments.push_back(std::move(seg));
     pos = e;
@@ -113,7 +160,7 @@ result<template_string> parse_template_string(std::string_view text) {
   if (pos < text.size() && !literal(text.substr(pos))) nested = true;
   if (nested) {
     template_string n;
-    n.segments.push_back({template_segment::kind::nested, std::string(text), nullptr, false});
+    n.segments.push_back(text_segment(template_segment::kind::nested, std::string(text)));
     return n;
   }
   return out;

@@ -61,7 +61,7 @@ bool references_identifier(std::string_view expr, std::string_view name) {
 namespace {
 
 result<value> eval_strict(const template_segment& seg, const options& o, const path_link* path) {
-  if (o.on_query) o.on_query(seg.text);
+  if (o.on_query) o.on_query(seg.text, &seg);
   if (seg.what == template_segment::kind::self_ref) {
     return query(self_path(o.self_prefix, path), o);
   }
@@ -77,7 +77,7 @@ result<value> eval_variable(const template_segment& seg, const options& o, const
   // error: a missing ConfigMap must not turn a deny into a silent pass.
   if (o.unavailable != nullptr) {
     for (const auto& [name, why] : *o.unavailable) {
-      if (references_identifier(seg.text, name)) return error::not_found(why);
+      if (seg.references(name, is_identifier_run(name))) return error::not_found(why);
     }
   }
   return value("");
@@ -219,7 +219,7 @@ result<value> substitute_text(std::string_view text, const options& o) {
 }
 
 result<value> query(std::string_view expression, const options& o) {
-  if (o.on_query) o.on_query(expression);
+  if (o.on_query) o.on_query(expression, nullptr);
   return jmespath::search(expression, *o.context, o.limits);
 }
 

@@ -4,6 +4,11 @@
 // into a JMESPath the same way).
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/template.h"
 #include "coco-admit/core/variables.h"
@@ -102,4 +107,44 @@ TEST(Variables, MixedTextAppendsPiecesAndRescansOnlyInsideThem) {
     ASSERT_TRUE(out.ok()) << c.raw << ": " << out.err().message;
     EXPECT_EQ(json::serialize(*out), c.want) << c.raw;
   }
+}
+
+// The engine asks each compiled expression which deferred context entries it names through the identifiers noted
+// at compile time. They must answer as the text scan does, for any expression and any entry name: names that are
+// not one run of identifier characters go to the scan.
+TEST(Variables, CompiledIdentifiersAnswerAsTheTextScan) {
+  const std::vector<std::string> idents = {"a", "ab", "images", "element", "element0", "cfg", "cfg_2", "x1", "_"};
+  const std::vector<std::string> names = {"a",  "ab",   "images", "element", "element0", "cfg",  "cfg_2",
+                                          "x1", "_",    "b",      "cf",      "a-ab",     "a.ab", "cfg x1"};
+  std::mt19937 rng(20261128);
+  auto pick = [&](const std::vector<std::string>& from) { return from[rng() % from.size()]; };
+  std::function<std::string(int)> expr = [&](int depth) -> std::string {
+    const unsigned choice = depth > 3 ? rng() % 3 : rng() % 9;
+    switch (choice) {
+      case 0: return pick(idents);
+      case 1: return "'" + pick(idents) + "-" + pick(idents) + "'";  // a raw string literal
+      case 2: return "\"" + pick(idents) + "\"";                     // a quoted identifier
+      case 3: return expr(depth + 1) + "." + pick(idents);
+      case 4: return expr(depth + 1) + " || " + expr(depth + 1);
+      case 5: return "lookup(" + expr(depth + 1) + ", " + expr(depth + 1) + ")";
+      case 6: return expr(depth + 1) + "[0]";
+      case 7: return "to_string(" + expr(depth + 1) + ")";
+      default: return expr(depth + 1) + " | " + pick(idents);
+    }
+  };
+  int compared = 0;
+  for (int round = 0; round < 3'000; ++round) {
+    const std::string text = expr(0);
+    auto parsed = parse_template_string("{{ " + text + " }}");
+    ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.err().message;
+    ASSERT_EQ(parsed->segments.size(), 1u) << text;
+    const template_segment& seg = parsed->segments[0];
+    ASSERT_TRUE(seg.identifiers_known) << text;
+    for (const std::string& name : names) {
+      EXPECT_EQ(seg.references(name, is_identifier_run(name)), variables::references_identifier(text, name))
+          << "expression " << text << ", name " << name;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 3'000 * static_cast<int>(names.size()));
 }

@@ -121,7 +121,9 @@ class evaluator {
   evaluator(const program& prog, engine_request req, const engine_environment& env)
       : prog_(prog), req_(std::move(req)), env_(env) {
     opts_.limits.max_steps = env.max_jmespath_steps;
-    opts_.on_query = [this](std::string_view expression) { on_query(expression); };
+    opts_.on_query = [this](std::string_view expression, const template_segment* segment) {
+      on_query(expression, segment);
+    };
     opts_.limits.max_result_bytes = env.max_context_bytes;
     build_context();
     lenient_opts_ = opts_;
@@ -190,7 +192,7 @@ class evaluator {
   bool memo_key(const context_memo_plan& plan, std::string& key) const;
   /// Sets a context entry, keeping the value it replaces for restore_to.
   void set_entry(std::string_view name, value v);
-  void on_query(std::string_view expression);
+  void on_query(std::string_view expression, const template_segment* segment);
   /// Whether the conditions hold. `message` gets the messages of the conditions that failed, but only when the
   /// answer is `message_when` (preconditions report them when false, deny conditions when true; nullopt: never):
   /// substituting a message costs a query, and Kyverno drops it otherwise. Messages swallow their errors and
@@ -280,6 +282,7 @@ class evaluator {
   struct pending_entry {
     const context_entry* entry;
     bool loaded;
+    bool name_is_run;  ///< is_identifier_run(entry->name): compiled expressions answer whether they name it
   };
   /// Context entries of the current rule (and foreach levels), loaded on first use.
   std::vector<pending_entry> pending_;
@@ -437,15 +440,19 @@ std::string evaluator::error_text(const error& e) {
 // entry is registered here and loaded by `on_query` when an expression first
 // names it, so a rule whose preconditions fail never touches its ConfigMaps.
 status evaluator::load_context(const std::vector<context_entry>& entries) {
-  for (const auto& c : entries) pending_.push_back({&c, false});
+  for (const auto& c : entries) pending_.push_back({&c, false, is_identifier_run(c.name)});
   return {};
 }
 
-void evaluator::on_query(std::string_view expression) {
-  if (!images_ready_ && variables::references_identifier(expression, "images")) ensure_images();
+void evaluator::on_query(std::string_view expression, const template_segment* segment) {
+  auto names = [&](std::string_view name, bool name_is_run) {
+    return segment != nullptr ? segment->references(name, name_is_run)
+                              : variables::references_identifier(expression, name);
+  };
+  if (!images_ready_ && names("images", true)) ensure_images();
   if (!element_slots_.empty() && expression.find("element") != std::string_view::npos) add_numbered_elements(expression);
   for (std::size_t i = 0; i < pending_.size(); ++i) {
-    if (pending_[i].loaded || !variables::references_identifier(expression, pending_[i].entry->name)) continue;
+    if (pending_[i].loaded || !names(pending_[i].entry->name, pending_[i].name_is_run)) continue;
     pending_[i].loaded = true;  // before loading: an entry may query earlier ones, never itself
     load_log_.push_back(static_cast<std::uint32_t>(i));
     const context_entry& c = *pending_[i].entry;

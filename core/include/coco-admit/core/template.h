@@ -9,9 +9,11 @@
 // keeps the text and is resolved and parsed at run time.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "coco-admit/core/jmespath.h"
@@ -30,7 +32,20 @@ struct template_segment {
   std::string text;               ///< literal text, or the expression source
   jmespath::expression_ptr expr;  ///< for `variable`
   bool shallow = false;           ///< {{- expr }}: result not re-scanned
+  /// The identifiers the expression's text names: each maximal run of [A-Za-z0-9_] that neither '.' nor such a
+  /// character comes before, as (offset, size) in `text`. The engine asks every expression, on every request,
+  /// which deferred context entries it names; these answer without scanning the text for each entry. Filled when
+  /// a variable is compiled (`identifiers_known`); a segment made at run time leaves them empty.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> identifiers;
+  bool identifiers_known = false;
+
+  /// Whether the expression names `name` as a whole identifier: variables::references_identifier(text, name).
+  /// `name_is_run`: the caller knows that is_identifier_run(name), and `identifiers` then answer when known.
+  bool references(std::string_view name, bool name_is_run) const;
 };
+
+/// Whether `name` is one run of [A-Za-z0-9_] (non-empty): the names template_segment::identifiers can answer for.
+bool is_identifier_run(std::string_view name);
 
 struct template_string {
   std::vector<template_segment> segments;

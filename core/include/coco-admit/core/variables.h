@@ -33,8 +33,9 @@ struct options {
   /// them stays an error even for the lenient resolver.
   const std::vector<std::pair<std::string, std::string>>* unavailable = nullptr;
   /// Called with each expression's text before it is evaluated (the engine
-  /// loads the deferred context entries the expression names).
-  std::function<void(std::string_view)> on_query;
+  /// loads the deferred context entries the expression names), and with its
+  /// compiled segment when there is one (nullptr for a text queried as such).
+  std::function<void(std::string_view, const template_segment*)> on_query;
 };
 
 /// Whether `name` appears in `expr` as a whole identifier (not as a field of
