@@ -141,8 +141,8 @@ constexpr field_row schema_rows[] = {
 
 // x-kubernetes-group-version-kind of the top-level definitions above.
 struct gvk_row {
-  const char* api_version;
-  const char* kind;
+  std::string_view api_version;  // views: their lengths are constants, and the lookup compares a length first
+  std::string_view kind;
   const char* type;
 };
 constexpr gvk_row gvk_rows[] = {
@@ -210,8 +210,10 @@ const char* schema_from_meta(const value* v) {
   const value* av = v->find("apiVersion");
   const value* k = v->find("kind");
   if (av == nullptr || k == nullptr || !av->is_string() || !k->is_string()) return nullptr;
+  // Read in place: as_string() would copy a string still in the request's buffer.
+  const std::string_view api_version = av->as_string_view(), kind = k->as_string_view();
   for (const gvk_row& r : gvk_rows) {
-    if (av->as_string() == r.api_version && k->as_string() == r.kind) return r.type;
+    if (kind == r.kind && api_version == r.api_version) return r.type;
   }
   return nullptr;
 }
