@@ -149,6 +149,9 @@ std::string initdata_audit_fields(std::string_view initdata) {
 }
 
 void record(const engine_response& r, review_outcome& outcome) {
+  std::size_t rules = outcome.rules.size();
+  for (const auto& p : r.policies) rules += p.rules.size();
+  outcome.rules.reserve(rules);
   for (const auto& p : r.policies) {
     for (const auto& rr : p.rules) {
       outcome.rules.push_back({p.pol->name, rr.name, rr.type, rr.status});
@@ -276,7 +279,7 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
     for (const auto& p : r.policies) {
       if (!p.pol->emit_warning) continue;
       for (const auto& rr : p.rules) {
-        if (rr.status != rule_status::skip) warnings.push_back("policy " + p.pol->name + "." + rr.name + ": " + rr.message);
+        if (rr.status != rule_status::skip) warnings.push_back("policy " + p.pol->name + "." + std::string(rr.name) + ": " + rr.message);
       }
     }
   };
@@ -318,7 +321,7 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
       if (p.pol->on_error != failure_policy::fail) continue;
       std::vector<std::string> failed;
       for (const auto& rr : p.rules) {
-        if (rr.status == rule_status::error) failed.push_back(rr.name + ": " + rr.message);
+        if (rr.status == rule_status::error) failed.push_back(std::string(rr.name) + ": " + rr.message);
       }
       if (failed.empty()) continue;
       std::string msg = "mutation policy " + p.pol->name + " error: failed to apply policy " + p.pol->name + " rules [";
@@ -390,7 +393,7 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
       continue;
     }
     for (const auto& rr : p.rules) {
-      if (rr.status == rule_status::fail || rr.status == rule_status::error) failures[p.pol->name][rr.name] = rr.message;
+      if (rr.status == rule_status::fail || rr.status == rule_status::error) failures[p.pol->name][std::string(rr.name)] = rr.message;
     }
   }
   if (failures.empty()) {

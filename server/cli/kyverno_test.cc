@@ -667,9 +667,12 @@ resource_run run_resource(const suite& s, const loaded_resource& r) {
   return run;
 }
 
-bool rule_name_matches(const std::string& wanted, const std::string& actual) {
+bool rule_name_matches(std::string_view wanted, std::string_view actual) {
   if (wanted.empty()) return true;
-  return actual == wanted || actual == "autogen-" + wanted || actual == "autogen-cronjob-" + wanted;
+  auto is_prefixed = [&](std::string_view prefix) {
+    return actual.size() == prefix.size() + wanted.size() && actual.starts_with(prefix) && actual.ends_with(wanted);
+  };
+  return actual == wanted || is_prefixed("autogen-") || is_prefixed("autogen-cronjob-");
 }
 
 bool kind_matches(const std::string& wanted, const loaded_resource& r) {

@@ -44,7 +44,7 @@ class engine_reviewer final : public reviewer {
     summary.patch_ops = outcome_.patch_ops;
     summary.rules.reserve(outcome_.rules.size());
     for (auto& r : outcome_.rules)
-      summary.rules.push_back({std::move(r.policy), std::move(r.rule), r.type == rule_type::mutate ? "mutate" : "validate",
+      summary.rules.push_back({r.policy, r.rule, r.type == rule_type::mutate ? "mutate" : "validate",
                                status_label(r.status)});
   }
 

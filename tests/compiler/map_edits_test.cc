@@ -56,7 +56,7 @@ std::string outcome_text(const engine_response& r) {
   std::string out = json::serialize(r.resource);
   for (const policy_response& p : r.policies) {
     for (const rule_response& rr : p.rules) {
-      out += "\n" + rr.name + " " + std::to_string(static_cast<int>(rr.status)) + " " + rr.message;
+      out += "\n" + std::string(rr.name) + " " + std::to_string(static_cast<int>(rr.status)) + " " + rr.message;
     }
   }
   return out;

@@ -195,7 +195,7 @@ TEST(ReferenceDifferential, CompiledEngineAgreesOnGeneratedPodsAndPolicies) {
       engine_response r = engine::validate(*out.prog, engine_request::from_object(pod), env);
       std::map<std::string, const rule_response*> got;
       for (const auto& pr : r.policies) {
-        for (const auto& rr : pr.rules) got[rr.name] = &rr;
+        for (const auto& rr : pr.rules) got[std::string(rr.name)] = &rr;
       }
       for (std::size_t k = 0; k < p.rules.size(); ++k) {
         auto it = got.find(p.rules[k].name);

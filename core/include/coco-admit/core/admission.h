@@ -35,8 +35,9 @@ struct review_outcome {
   bool budget_exceeded = false;  ///< some evaluation hit a bound
   std::string error;             ///< reason when malformed
   std::size_t patch_ops = 0;
+  /// The names are views of the program's: read them while the program lives.
   struct rule_result {
-    std::string policy, rule;
+    std::string_view policy, rule;
     rule_type type;
     rule_status status;
   };

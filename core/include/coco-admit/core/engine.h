@@ -29,7 +29,7 @@ enum class rule_status : unsigned char { pass, fail, warn, error, skip };
 const char* rule_status_name(rule_status s);
 
 struct rule_response {
-  std::string name;
+  std::string_view name;  ///< the rule's name in the program, which outlives the response (as `policy_response::pol`)
   rule_type type = rule_type::validate;
   rule_status status = rule_status::skip;
   std::string message;

@@ -96,9 +96,10 @@ struct review_summary {
   bool internal_error = false;
   std::string error;  ///< why, when malformed or internal_error
   std::size_t patch_ops = 0;
+  /// The names are views of the snapshot's program: the worker holds the snapshot until the summary is recorded.
   struct rule_result {
-    std::string policy;
-    std::string rule;
+    std::string_view policy;
+    std::string_view rule;
     const char* type = "validate";  ///< "mutate" | "validate"
     const char* result = "skip";    ///< "pass" | "fail" | "warn" | "error" | "skip"
   };
