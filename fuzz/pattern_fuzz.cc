@@ -2,10 +2,11 @@
 // conditions::evaluate. Input: resource JSON, "\n~~\n", pattern JSON (the same
 // split convention as simdjson's FuzzUtils). Every call must return; results are
 // not checked (the unit tests do that), only crashes, hangs and sanitizer reports,
-// with two exceptions, where the harness aborts: the resource is also matched as
+// with three exceptions, where the harness aborts: the resource is also matched as
 // admission reads a request (a lazy value of simdjson's document, which the
-// pattern walk reads in place), and the pattern also as the compiler prepares it
-// (pattern::prepare); both outcomes must be the plain one.
+// pattern walk reads in place), the pattern also as the compiler prepares it
+// (pattern::prepare), and both without texts (pattern::match_status); every
+// outcome must be the plain one.
 #include <simdjson.h>
 
 #include <cstddef>
@@ -37,6 +38,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   };
   const pattern::prepared ahead = pattern::prepare(*pat);
   differ(pattern::match(*resource, *pat, &ahead), "prepared pattern");
+  if (pattern::match_status(*resource, *pat) != want.st || pattern::match_status(*resource, *pat, &ahead) != want.st) {
+    std::fprintf(stderr, "the walk without texts decides otherwise than plain: %d\n", static_cast<int>(want.st));
+    std::abort();
+  }
   simdjson::dom::parser parser;
   simdjson::dom::element element;
   const std::string_view resource_text = in.substr(0, sep);

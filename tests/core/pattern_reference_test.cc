@@ -699,6 +699,9 @@ TEST(PatternReference, GeneratedPatternsMatchThePreviousImplementation) {
       auto got = pattern::match(res, pat, prepared);
       ASSERT_EQ(status_name(got.st), std::string(status_name(want.st)))
           << "pattern " << json::serialize(pat) << "\nresource " << json::serialize(res);
+      // The walk without texts decides the same way.
+      ASSERT_EQ(status_name(pattern::match_status(res, pat, prepared)), std::string(status_name(want.st)))
+          << "pattern " << json::serialize(pat) << "\nresource " << json::serialize(res);
       ASSERT_EQ(got.path, want.path) << "pattern " << json::serialize(pat) << "\nresource " << json::serialize(res);
       ASSERT_EQ(got.reason, want.reason) << "pattern " << json::serialize(pat) << "\nresource " << json::serialize(res);
     }
@@ -757,6 +760,7 @@ TEST(PatternReference, ChosenCasesMatchThePreviousImplementation) {
     for (const pattern::prepared* prepared : {static_cast<const pattern::prepared*>(nullptr), &ahead}) {
       auto got = pattern::match(res, pat, prepared);
       EXPECT_EQ(got.st, want.st) << c.pattern << " / " << c.resource;
+      EXPECT_EQ(pattern::match_status(res, pat, prepared), want.st) << c.pattern << " / " << c.resource;
       EXPECT_EQ(got.path, want.path) << c.pattern << " / " << c.resource;
       EXPECT_EQ(got.reason, want.reason) << c.pattern << " / " << c.resource;
     }
@@ -815,6 +819,7 @@ TEST(PatternReference, LargeAndDeepShapesMatchThePreviousImplementation) {
     for (const pattern::prepared* prepared : {static_cast<const pattern::prepared*>(nullptr), &ahead}) {
       auto got = pattern::match(res, pat, prepared);
       EXPECT_EQ(got.st, want.st) << where;
+      EXPECT_EQ(pattern::match_status(res, pat, prepared), want.st) << where;
       EXPECT_EQ(got.path, want.path) << where;
       EXPECT_EQ(got.reason, want.reason) << where;
     }

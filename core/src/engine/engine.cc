@@ -1083,6 +1083,10 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value* target, std
       status refs = pattern::resolve_references(store);
       if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + error_text(refs.err())};
     }
+    // Most patterns pass: their walk builds no texts, and a failure walks again for them.
+    if (pattern::match_status(target_now(), **p, pattern->ahead.get()) == pattern::status::pass) {
+      return {rule_status::pass, passed_message(r.name, "")};
+    }
     auto m = pattern::match(target_now(), **p, pattern->ahead.get());
     switch (m.st) {
       case pattern::status::pass: return {rule_status::pass, passed_message(r.name, "")};
@@ -1093,20 +1097,29 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value* target, std
     }
   }
   if (!any_pattern.empty()) {
-    std::vector<std::string> failed, skipped;
+    // The alternatives are walked without texts first: one usually passes, and the others' failures are then
+    // never reported. When none passes, each is walked again for its text.
+    std::vector<value> stores(any_pattern.size());
+    std::vector<const value*> patterns(any_pattern.size());
     for (std::size_t i = 0; i < any_pattern.size(); ++i) {
-      value store;
-      auto p = pattern_of(any_pattern[i], store);
+      auto p = pattern_of(any_pattern[i], stores[i]);
       if (!p.ok()) return {rule_status::error, "variable substitution failed: " + error_text(p.err())};
       if (any_pattern[i].has_references) {
-        status refs = pattern::resolve_references(store);
+        status refs = pattern::resolve_references(stores[i]);
         if (!refs.ok()) return {rule_status::error, "failed to resolve references: " + error_text(refs.err())};
       }
-      auto m = pattern::match(target_now(), **p, any_pattern[i].ahead.get());
+      patterns[i] = *p;
+      if (pattern::match_status(target_now(), *patterns[i], any_pattern[i].ahead.get()) == pattern::status::pass) {
+        return {rule_status::pass, passed_message(r.name, " anyPattern[" + std::to_string(i) + "]")};
+      }
+    }
+    std::vector<std::string> failed, skipped;
+    for (std::size_t i = 0; i < any_pattern.size(); ++i) {
+      auto m = pattern::match(target_now(), *patterns[i], any_pattern[i].ahead.get());
       if (m.st == pattern::status::pass) {
         return {rule_status::pass, passed_message(r.name, " anyPattern[" + std::to_string(i) + "]")};
       }
-      std::string idx = r.name + "[" + std::to_string(i) + "]";
+      std::string idx = std::string(r.name) + "[" + std::to_string(i) + "]";
       if (m.st == pattern::status::skip) {
         skipped.push_back("rule " + idx + " skipped: " + m.reason);
       } else if (m.path.empty()) {

@@ -918,6 +918,16 @@ outcome match(const value& resource, const value& pat, const prepared* ahead) {
   return {status::fail, std::move(e->path), std::move(e->msg)};
 }
 
+// The same walk and decisions as match(): the detail changes which texts are built, never the path taken.
+status match_status(const value& resource, const value& pat, const prepared* ahead) {
+  walker w;
+  verr e = w.element(value_view(resource), pat, ahead, nullptr, 0, detail::none);
+  if (!e) return status::pass;
+  if (e->skips()) return status::skip;
+  if (e->kind == err_kind::negation) return status::fail;
+  return w.keys_are_missing() ? status::skip : status::fail;
+}
+
 }  // namespace coco_admit::pattern
 
 // ---- $(...) references (variables/vars.go substituteReferencesIfAny, resolveReference) --------

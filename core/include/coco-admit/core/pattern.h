@@ -50,6 +50,9 @@ struct outcome {
 struct prepared;
 /// `ahead` (optional) is `pattern` analysed by prepare(): the same outcome, with less work per call.
 outcome match(const value& resource, const value& pattern, const prepared* ahead = nullptr);
+/// match()'s status alone, without its texts: for callers that need them only when the match does not pass (a
+/// passing walk may still fail inside, in conditional anchors and alternatives, and each such failure has a text).
+status match_status(const value& resource, const value& pattern, const prepared* ahead = nullptr);
 
 /// pattern.Validate(value, pattern): one resource value against one pattern value.
 /// String patterns: split on "|" (any), then "&" (all), trimmed; each part may start
