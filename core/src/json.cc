@@ -629,7 +629,9 @@ value::object_t level_of_object(const lazy_element& l) {
   const std::size_t close = detail::closing_word(tape, ref.json_index);
   const std::size_t n = count_of(start);
   value::object_t members;
-  members.reserve(n);
+  // A level is converted when something looks into it, most often to edit it: the room for two more members lets
+  // a mutation add a label, an annotation or a field of spec without moving the whole level.
+  members.reserve(n + 2);
   // The tape's count saturates at JSON_COUNT_MASK keys (count_of gives 0 then): take a non-empty object of
   // "0" keys for a large one.
   repeated_keys earlier(n == 0 && ref.json_index + 1 < close ? SIZE_MAX : n);

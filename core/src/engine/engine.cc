@@ -131,6 +131,8 @@ class evaluator {
     lenient_opts_.unavailable = &deferred_errors_;
     if (env.log_edits_patch) {
       edits_log_.emplace();
+      // A pod's patch, initdata annotation included, usually fits: it is then written without being moved.
+      edits_log_->ops.reserve(2048);
       edits_log_->ops = "[";  // closed in run(): the log is the patch, with no copy to bracket it
     }
   }

@@ -329,7 +329,7 @@ value build(const field& f, const std::vector<value>& holes) {
 struct recorder {
   std::vector<planned_list>& plans;
   patch_log* log = nullptr;
-  std::string pointer;
+  std::string& pointer;  // patch_log::pointer (unused without a log)
   std::ptrdiff_t node_change = 0;
 
   void replaced(const value& old_value, const value& new_value) {
@@ -525,7 +525,9 @@ std::optional<map_edit_outcome> apply_map_overlay(const map_overlay& overlay, co
   if (!resource.is_object() || holes.size() != overlay.holes.size()) return std::nullopt;
   std::vector<planned_list> plans;
   if (!applies(overlay.fields, &resource, nullptr, holes, plans)) return std::nullopt;
-  recorder rec{plans, log, {}, 0};
+  std::string no_pointer;
+  recorder rec{plans, log, log != nullptr ? log->pointer : no_pointer, 0};
+  rec.pointer.clear();
   const bool changed = apply(overlay.fields, resource, nullptr, holes, rec);
   return map_edit_outcome{changed, rec.node_change};
 }

@@ -87,6 +87,9 @@ struct patch_log {
   /// An edit moved a list element (a twin put first). Not logged: a foreach over the elements moves each in turn,
   /// often back to where they all were, and a diff then says in half the operations what changed.
   bool reordered = false;
+  /// Scratch space of apply_map_overlay (the JSON pointer of the node an edit is at), kept with the log for its
+  /// capacity: every map edit of a review writes its pointers here.
+  std::string pointer;
 };
 
 /// What apply_map_overlay did: whether the resource changed, and by how many nodes its census
