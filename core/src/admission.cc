@@ -235,9 +235,10 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
   if (req.operation.empty()) return malformed(uid, "AdmissionReview request has no 'operation'");
   const value* kind = request.find("kind");
   if (kind == nullptr || !kind->is_object()) return malformed(uid, "AdmissionReview request has no 'kind'");
-  req.kind_group = str_at(kind, "group");
-  req.kind_version = str_at(kind, "version");
-  req.kind = str_at(kind, "kind");
+  const value_view kind_view(*kind);  // read in place: nothing else reads this level
+  req.kind_group = string_at(kind_view, "group");
+  req.kind_version = string_at(kind_view, "version");
+  req.kind = string_at(kind_view, "kind");
   req.subresource = str_at(&request, "subResource");
   req.ns = str_at(&request, "namespace");
   req.name = str_at(&request, "name");

@@ -17,6 +17,7 @@
 #include "coco-admit/core/match.h"
 #include "coco-admit/core/pattern.h"
 #include "coco-admit/core/strategic_merge.h"
+#include "coco-admit/core/value_view.h"
 #include "coco-admit/core/variables.h"
 #include "coco-admit/core/wildcard.h"
 #include "coco-admit/core/yaml.h"
@@ -362,9 +363,11 @@ void evaluator::build_context() {
   ctx_ = value::object();
   ctx_.as_object().reserve(32);
   // The username of a service account is system:serviceaccount:<ns>:<name>.
+  // Read in place: the level is converted only if a policy reads it.
   const value* info = request.find("userInfo");
-  const value* username = info != nullptr ? info->find("username") : nullptr;
-  std::string_view user = username != nullptr && username->is_string() ? username->as_string_view() : std::string_view();
+  value_view username;
+  if (info != nullptr) (void)value_view(*info).find("username", username);
+  const std::string_view user = username.string();
   constexpr std::string_view prefix = "system:serviceaccount:";
   if (user.substr(0, prefix.size()) == prefix) {
     std::string_view rest = user.substr(prefix.size());
