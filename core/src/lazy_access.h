@@ -2,6 +2,7 @@
 // simdjson. json.cc makes lazy values and converts them; value_view.cc reads them in place.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -55,15 +56,18 @@ inline simdjson::dom::element element_at(const simdjson::internal::tape_ref& ref
 
 /// The index of the word after the value at `at`.
 inline std::size_t after_value(const std::uint64_t* tape, std::size_t at) noexcept {
+  // Words per value by type, 0 for the two that store where they end: one load and a select instead of a switch's
+  // compares and branches, in the loops that step over every member of a level.
+  static constexpr auto words = [] {
+    std::array<std::uint8_t, 256> w{};
+    w.fill(1);
+    w['l'] = w['u'] = w['d'] = 2;
+    w['{'] = w['['] = 0;
+    return w;
+  }();
   const std::uint64_t word = tape[at];
-  switch (static_cast<char>(word >> 56)) {
-    case '{':
-    case '[': return static_cast<std::uint32_t>(word);
-    case 'l':
-    case 'u':
-    case 'd': return at + 2;
-    default: return at + 1;
-  }
+  const std::uint8_t n = words[word >> 56];
+  return n != 0 ? at + n : static_cast<std::uint32_t>(word);
 }
 
 /// The text of the key or string word `word`.
