@@ -492,11 +492,12 @@ std::vector<foreach_block> document_compiler::compile_foreach(const value& v, co
       if (!t) continue;
       f.list_template = std::move(*t);
       if (!f.list_template.has_variables) {
-        auto expr = jmespath::compile(f.list);
-        if (!expr.ok()) {
-          fail(p + "/list", expr.err().message);
+        auto compiled = compile_query(f.list);
+        if (!compiled.ok()) {
+          fail(p + "/list", compiled.err().message);
           continue;
         }
+        f.list_query = std::move(compiled).value();
       }
     }
     if (const value* c = e.find("context")) f.context = compile_context(*c, p + "/context");

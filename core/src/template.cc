@@ -128,6 +128,17 @@ bool template_segment::references(std::string_view name, bool name_is_run) const
   });
 }
 
+result<template_segment> compile_query(std::string text) {
+  template_segment seg;
+  seg.what = template_segment::kind::variable;
+  seg.text = std::move(text);
+  auto expr = jmespath::compile(seg.text);
+  if (!expr.ok()) return std::move(expr).err();
+  seg.expr = std::move(expr).value();
+  note_identifiers(seg);
+  return seg;
+}
+
 result<template_string> parse_template_string(std::string_view text) {
   template_string out;
   auto vars = find_variables(text);
@@ -148,11 +159,12 @@ result<template_string> parse_template_string(std::string_view text) {
     if (seg.text == "@") {
       seg.what = template_segment::kind::self_ref;
     } else {
-      seg.what = template_segment::kind::variable;
-      auto expr = jmespath::compile(seg.text);
-      if (!expr.ok()) return error::invalid("variable {{" + seg.text + "}}: " + expr.err().message);
-      seg.expr = std::move(expr).value();
-      note_identifiers(seg);
+      auto compiled = compile_query(std::move(seg.text));
+      if (!compiled.ok()) return error::invalid("variable {{" + variable_expression(text.substr(b, e - b), nullptr) +
+                                                "}}: " + compiled.err().message);
+      const bool shallow = seg.shallow;
+      seg = std::move(compiled).value();
+      seg.shallow = shallow;
     }
     out.segments.push_back(std::move(seg));
     pos = e;

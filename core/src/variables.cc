@@ -223,4 +223,9 @@ result<value> query(std::string_view expression, const options& o) {
   return jmespath::search(expression, *o.context, o.limits);
 }
 
+result<value> query(const template_segment& compiled, const options& o) {
+  if (o.on_query) o.on_query(compiled.text, &compiled);
+  return jmespath::evaluate(*compiled.expr, *o.context, o.limits);
+}
+
 }  // namespace coco_admit::variables

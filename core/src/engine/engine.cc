@@ -253,7 +253,7 @@ class evaluator {
   void park_element();
   const value& element_of(std::size_t level);
   bool must_copy_elements(const foreach_block& f) const;
-  void add_numbered_elements(std::string_view expression);
+  void add_numbered_elements(std::string_view expression, const template_segment* segment);
   /// The current element of each foreach level, for the numbered names.
   /// `home` is its place in the level's own (copied) list; the element is
   /// moved from there into the context's `element` entry, not copied, and
@@ -455,7 +455,9 @@ void evaluator::on_query(std::string_view expression, const template_segment* se
                               : variables::references_identifier(expression, name);
   };
   if (!images_ready_ && names("images", true)) ensure_images();
-  if (!element_slots_.empty() && expression.find("element") != std::string_view::npos) add_numbered_elements(expression);
+  if (!element_slots_.empty() && expression.find("element") != std::string_view::npos) {
+    add_numbered_elements(expression, segment);
+  }
   for (std::size_t i = 0; i < pending_.size(); ++i) {
     if (pending_[i].loaded || !names(pending_[i].entry->name, pending_[i].name_is_run)) continue;
     pending_[i].loaded = true;  // before loading: an entry may query earlier ones, never itself
@@ -835,16 +837,19 @@ bool evaluator::must_copy_elements(const foreach_block& f) const {
   return names_element(f, names_element);
 }
 
-void evaluator::add_numbered_elements(std::string_view expression) {
+void evaluator::add_numbered_elements(std::string_view expression, const template_segment* segment) {
+  auto names = [&](std::string_view name) {  // "element<N>" and "elementIndex<N>" are identifier runs
+    return segment != nullptr ? segment->references(name, true) : variables::references_identifier(expression, name);
+  };
   for (std::size_t level = 0; level < element_slots_.size(); ++level) {
     const element_slot& slot = element_slots_[level];
     if (slot.home == nullptr) continue;
     std::string name = "element" + std::to_string(level);
-    if (variables::references_identifier(expression, name) && ctx_.find(name) == nullptr) {
+    if (names(name) && ctx_.find(name) == nullptr) {
       ctx_.set(name, value(element_of(level)));
     }
     name = "elementIndex" + std::to_string(level);
-    if (variables::references_identifier(expression, name) && ctx_.find(name) == nullptr) {
+    if (names(name) && ctx_.find(name) == nullptr) {
       ctx_.set(name, value(static_cast<long long>(slot.index)));
     }
   }
@@ -860,6 +865,8 @@ result<value> evaluator::foreach_elements(const foreach_block& f) {
     if (!text.ok()) return error::invalid(error_text(text.err()));
     std::string buf;
     elements = variables::query(text_of(*text, buf), opts_);
+  } else if (f.list_query) {
+    elements = variables::query(*f.list_query, opts_);
   } else {
     elements = variables::query(f.list, opts_);
   }

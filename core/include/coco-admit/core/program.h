@@ -171,6 +171,8 @@ struct validate_body {
 struct foreach_block {
   std::string list;  ///< JMESPath text (may contain {{ }} too)
   tmpl list_template;
+  /// The list compiled ahead, when it holds no variables: queried without parsing or scanning its text.
+  std::optional<template_segment> list_query;
   std::vector<context_entry> context;
   condition_block preconditions;
   enum class order : std::uint8_t { unset, ascending, descending } ord = order::unset;

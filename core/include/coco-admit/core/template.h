@@ -47,6 +47,9 @@ struct template_segment {
 /// Whether `name` is one run of [A-Za-z0-9_] (non-empty): the names template_segment::identifiers can answer for.
 bool is_identifier_run(std::string_view name);
 
+/// A JMESPath expression text (no {{ }}) compiled as the variable segment `{{ text }}` would be.
+result<template_segment> compile_query(std::string text);
+
 struct template_string {
   std::vector<template_segment> segments;
   /// Exactly one variable and nothing else: substitution keeps the value's type.

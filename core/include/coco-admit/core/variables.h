@@ -55,6 +55,8 @@ result<value> substitute_string(const template_string& s, std::span<const std::s
 result<value> substitute_text(std::string_view text, const options& o);
 /// Evaluates one JMESPath expression text on the context.
 result<value> query(std::string_view expression, const options& o);
+/// The same for an expression compiled ahead (compile_query).
+result<value> query(const template_segment& compiled, const options& o);
 
 /// Kyverno's stringification of a substituted value inside a larger string.
 std::string to_text(const value& v);
