@@ -524,11 +524,12 @@ std::optional<map_edit_outcome> apply_map_overlay(const map_overlay& overlay, co
                                                   value& resource, patch_log* log) {
   if (!resource.is_object() || holes.size() != overlay.holes.size()) return std::nullopt;
   std::vector<planned_list> plans;
-  if (!applies(overlay.fields, &resource, nullptr, holes, plans)) return std::nullopt;
+  const char* type = strategic_merge::type_of_map(resource);  // for both walks: the resource keeps its kind
+  if (!applies(overlay.fields, &resource, type, holes, plans)) return std::nullopt;
   std::string no_pointer;
   recorder rec{plans, log, log != nullptr ? log->pointer : no_pointer, 0};
   rec.pointer.clear();
-  const bool changed = apply(overlay.fields, resource, nullptr, holes, rec);
+  const bool changed = apply(overlay.fields, resource, type, holes, rec);
   return map_edit_outcome{changed, rec.node_change};
 }
 
