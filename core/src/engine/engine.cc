@@ -62,13 +62,7 @@ namespace {
 // Condition-anchor callback for strategic_merge::preprocess: Kyverno checks
 // anchors in mutate overlays with the validate pattern matcher.
 bool anchor_condition(const value& resource_value, const value& pattern_value, void*) {
-  return pattern::match(resource_value, pattern_value).st == pattern::status::pass;
-}
-
-std::string str_at(const value* obj, std::string_view key) {
-  if (obj == nullptr) return {};
-  const value* v = obj->find(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string_view()) : std::string();
+  return pattern::match_status(resource_value, pattern_value) == pattern::status::pass;
 }
 
 // The text of a substituted value: a view of a string, else its JSON in `buf`.
@@ -428,6 +422,23 @@ std::string passed_message(std::string_view rule_name, std::string_view detail) 
   std::string m;
   m.reserve(head.size() + rule_name.size() + 1 + detail.size() + tail.size());
   m.append(head).append(rule_name).append("'").append(detail).append(tail);
+  return m;
+}
+
+// "mutated <kind>/<name>[ in namespace <ns>]" in one allocation, read in place: every passing mutate rule reports it.
+std::string mutated_message(const value_view& resource) {
+  value_view md, kind, name, ns;
+  (void)resource.find("kind", kind);
+  if (resource.find("metadata", md)) {
+    (void)md.find("name", name);
+    (void)md.find("namespace", ns);
+  }
+  constexpr std::string_view head = "mutated ", in_namespace = " in namespace ";
+  const std::string_view k = kind.string(), n = name.string(), s = ns.string();
+  std::string m;
+  m.reserve(head.size() + k.size() + 1 + n.size() + (s.empty() ? 0 : in_namespace.size() + s.size()));
+  m.append(head).append(k).append("/").append(n);
+  if (!s.empty()) m.append(in_namespace).append(s);
   return m;
 }
 
@@ -1263,10 +1274,7 @@ rule_outcome evaluator::run_rule(const policy& p, const rule& r) {
   rule_outcome out = r.type == rule_type::mutate ? mutate_rule(r) : validate_rule(p, r);
   const bool mutated = r.type == rule_type::mutate && out.status == rule_status::pass;
   if (mutated) {
-    const value& res = resource();
-    const value* md = res.find("metadata");
-    std::string kind = str_at(&res, "kind"), name = str_at(md, "name"), ns = str_at(md, "namespace");
-    out.message = ns.empty() ? "mutated " + kind + "/" + name : "mutated " + kind + "/" + name + " in namespace " + ns;
+    out.message = mutated_message(value_view(resource()));
   }
   restore();
   if (mutated && images_ready_) {
