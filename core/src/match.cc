@@ -147,10 +147,13 @@ kind_selector parse_kind_selector(std::string_view text) {
 }
 
 bool kind_matches(const kind_selector& k, const request_facts& f) {
-  if (!wildcard::match(k.group, f.group) || !wildcard::match(k.version, f.version) || !wildcard::match(k.kind, f.kind)) {
-    return false;
-  }
-  if (wildcard::match(k.subresource, f.subresource)) return true;
+  // A pattern matches its own text ('*' and '?' each match themselves), and selectors mostly name the request's
+  // group, kind and subresource as written: equal texts settle those parts without a wildcard match.
+  auto part = [](const std::string& pattern, std::string_view text) {
+    return pattern == text || wildcard::match(pattern, text);
+  };
+  if (!part(k.group, f.group) || !part(k.version, f.version) || !part(k.kind, f.kind)) return false;
+  if (part(k.subresource, f.subresource)) return true;
   // A plain Pod selector also matches pods/ephemeralcontainers (back-compat).
   return f.group.empty() && f.version == "v1" && f.kind == "Pod" && f.subresource == "ephemeralcontainers";
 }

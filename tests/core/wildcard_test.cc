@@ -44,6 +44,18 @@ TEST(Wildcard, AgreesWithReferenceOnGeneratedInputs) {
   }
 }
 
+// Kind selectors skip the wildcard match when the texts are equal (match.cc): every pattern matches itself.
+TEST(Wildcard, EveryPatternMatchesItsOwnText) {
+  unsigned seed = 777;
+  auto next = [&seed] { return (seed = seed * 1103515245u + 12345u) >> 16; };
+  const char alphabet[] = "ab*?/.";
+  for (int n = 0; n < 20000; ++n) {
+    std::string p;
+    for (unsigned i = 0, len = next() % 9; i < len; ++i) p.push_back(alphabet[next() % 6]);
+    ASSERT_TRUE(match(p, p)) << "pattern '" << p << "'";
+  }
+}
+
 TEST(Wildcard, HostileLiteralSegmentStaysLinear) {
   // One star, then a long literal that almost matches at every offset: a
   // backtracking matcher does ~n*m work here; this must answer at once.
