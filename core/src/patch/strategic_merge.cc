@@ -207,9 +207,11 @@ const field_row* find_in(const field_rows* rows, std::string_view field) {
 // kyaml Walker.GetSchema: with no inherited schema, a map carrying apiVersion+kind of a known type supplies one.
 const char* schema_from_meta(const value* v) {
   if (v == nullptr || !v->is_object()) return nullptr;
-  const value* av = v->find("apiVersion");
+  // Most maps asked are labels, annotations and other maps without a kind: one lookup answers for them.
   const value* k = v->find("kind");
-  if (av == nullptr || k == nullptr || !av->is_string() || !k->is_string()) return nullptr;
+  if (k == nullptr || !k->is_string()) return nullptr;
+  const value* av = v->find("apiVersion");
+  if (av == nullptr || !av->is_string()) return nullptr;
   // Read in place: as_string() would copy a string still in the request's buffer.
   const std::string_view api_version = av->as_string_view(), kind = k->as_string_view();
   for (const gvk_row& r : gvk_rows) {
