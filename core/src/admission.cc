@@ -280,7 +280,9 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
     for (const auto& p : r.policies) {
       if (!p.pol->emit_warning) continue;
       for (const auto& rr : p.rules) {
-        if (rr.status != rule_status::skip) warnings.push_back("policy " + p.pol->name + "." + std::string(rr.name) + ": " + rr.message);
+        if (rr.status != rule_status::skip) {
+          warnings.push_back("policy " + p.pol->name + "." + std::string(rr.name) + ": " + rr.message);
+        }
       }
     }
   };
@@ -394,7 +396,9 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
       continue;
     }
     for (const auto& rr : p.rules) {
-      if (rr.status == rule_status::fail || rr.status == rule_status::error) failures[p.pol->name][std::string(rr.name)] = rr.message;
+      if (rr.status == rule_status::fail || rr.status == rule_status::error) {
+        failures[p.pol->name][std::string(rr.name)] = rr.message;
+      }
     }
   }
   if (failures.empty()) {

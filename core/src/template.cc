@@ -91,7 +91,7 @@ bool identifier_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-// The runs of identifier characters that variables::references_identifier would accept as a whole name.
+// The runs of identifier characters that references_identifier (below) would accept as a whole name.
 void note_identifiers(template_segment& seg) {
   const std::string_view t = seg.text;
   for (std::size_t i = 0; i < t.size();) {
@@ -115,6 +115,16 @@ template_segment text_segment(template_segment::kind what, std::string text) {
 }
 
 }  // namespace
+
+bool variables::references_identifier(std::string_view expr, std::string_view name) {
+  for (std::size_t pos = expr.find(name); pos != std::string_view::npos; pos = expr.find(name, pos + 1)) {
+    const bool start_ok = pos == 0 || (!identifier_char(expr[pos - 1]) && expr[pos - 1] != '.');
+    const std::size_t end = pos + name.size();
+    const bool end_ok = end == expr.size() || !identifier_char(expr[end]);
+    if (start_ok && end_ok) return true;
+  }
+  return false;
+}
 
 bool is_identifier_run(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), identifier_char);

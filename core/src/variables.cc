@@ -42,23 +42,8 @@ std::string self_path(const std::string& prefix, const path_link* path) {
   return out;
 }
 
-bool is_ident_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-}  // namespace
-
-bool references_identifier(std::string_view expr, std::string_view name) {
-  for (std::size_t pos = expr.find(name); pos != std::string_view::npos; pos = expr.find(name, pos + 1)) {
-    bool start_ok = pos == 0 || (!is_ident_char(expr[pos - 1]) && expr[pos - 1] != '.');
-    std::size_t end = pos + name.size();
-    bool end_ok = end == expr.size() || !is_ident_char(expr[end]);
-    if (start_ok && end_ok) return true;
-  }
-  return false;
-}
-
-namespace {
+// (references_identifier is defined in template.cc, next to the identifiers a compiled segment notes: the two must
+// answer alike, and share what an identifier character is.)
 
 result<value> eval_strict(const template_segment& seg, const options& o, const path_link* path) {
   if (o.on_query) o.on_query(seg.text, &seg);

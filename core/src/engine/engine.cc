@@ -1142,7 +1142,7 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value* target, std
       if (m.st == pattern::status::pass) {
         return {rule_status::pass, passed_message(r.name, " anyPattern[" + std::to_string(i) + "]")};
       }
-      std::string idx = std::string(r.name) + "[" + std::to_string(i) + "]";
+      std::string idx = r.name + "[" + std::to_string(i) + "]";
       if (m.st == pattern::status::skip) {
         skipped.push_back("rule " + idx + " skipped: " + m.reason);
       } else if (m.path.empty()) {
