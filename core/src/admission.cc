@@ -299,6 +299,7 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
   };
 
   engine_environment e = env;
+  e.pass_messages = false;  // the response carries a pass's message only as a warning, which keeps it (engine.h)
   if (hook == webhook::mutate) {
     e.record_patched = false;
     e.drop_failed_ignore_policies = true;

@@ -499,6 +499,89 @@ spec:
   EXPECT_EQ(out, again);
 }
 
+TEST(Engine, WithoutPassMessagesRulesPassTheSameWithNoText) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: p}
+spec:
+  rules:
+  - name: label
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      patchStrategicMerge:
+        metadata: {labels: {+(team): a}}
+  - name: second-passes
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      anyPattern:
+      - metadata: {labels: {app: db}}
+      - metadata: {labels: {app: web}}
+  - name: fails
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      message: "app must be db"
+      pattern: {metadata: {labels: {app: db}}}
+)");
+  engine_environment quiet;
+  quiet.pass_messages = false;
+  auto m = engine::mutate(*prog, engine_request::from_object(doc(pod)), quiet);
+  expect_rule(m, "label", rule_status::pass, "");
+  auto v = engine::validate(*prog, engine_request::from_object(doc(pod)), quiet);
+  expect_rule(v, "second-passes", rule_status::pass, "");
+  // A failure keeps its text: only passes go without.
+  expect_rule(v, "fails", rule_status::fail,
+              "validation error: app must be db. rule fails failed at path /metadata/labels/app/");
+  auto told = engine::mutate(*prog, engine_request::from_object(doc(pod)), {});
+  expect_rule(told, "label", rule_status::pass, "mutated Pod/web in namespace team-a");
+}
+
+TEST(Admission, AnEmitWarningPolicyWarnsOfItsPassesAndOthersDoNot) {
+  auto prog = compile(R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: warns}
+spec:
+  emitWarning: true
+  rules:
+  - name: has-app
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      pattern: {metadata: {labels: {app: "?*"}}}
+---
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: silent}
+spec:
+  rules:
+  - name: has-app-too
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      pattern: {metadata: {labels: {app: "?*"}}}
+)");
+  value review = value::object();
+  review["apiVersion"] = "admission.k8s.io/v1";
+  review["kind"] = "AdmissionReview";
+  review["request"]["uid"] = "abc-123";
+  review["request"]["kind"]["group"] = "";
+  review["request"]["kind"]["version"] = "v1";
+  review["request"]["kind"]["kind"] = "Pod";
+  review["request"]["namespace"] = "team-a";
+  review["request"]["operation"] = "CREATE";
+  review["request"]["object"] = doc(pod);
+  const std::string body = json::serialize(review);
+  admission::scratch s;
+  admission::review_outcome outcome;
+  std::string out;
+  admission::review(*prog, admission::webhook::validate, body, false, {}, s, out, outcome);
+  auto resp = json::parse(out);
+  ASSERT_TRUE(resp.ok()) << out;
+  const value* warnings = resp->find("response") ? resp->find("response")->find("warnings") : nullptr;
+  ASSERT_NE(warnings, nullptr) << out;
+  ASSERT_EQ(warnings->size(), 1u) << out;
+  EXPECT_EQ(warnings->as_array()[0].as_string(), "policy warns.has-app: validation rule 'has-app' passed.");
+}
+
 TEST(Admission, MalformedReviewsAreAnsweredNotDropped) {
   auto prog = compile(R"(
 apiVersion: kyverno.io/v1

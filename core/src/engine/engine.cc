@@ -242,6 +242,9 @@ class evaluator {
                                 const std::vector<validate_pattern>& any_pattern,
                                 const std::optional<condition_block>& deny);
   rule_outcome validate_foreach(const rule& r, const std::vector<foreach_block>& list, int nesting);
+  /// A validate rule's pass, with its message only when one is wanted (pass_messages_); any_pattern is the
+  /// passing alternative of an anyPattern, or npos.
+  rule_outcome passed(const rule& r, std::size_t any_pattern = npos) const;
   std::string build_error_message(const rule& r, const std::string& detail, const std::string& path);
   void set_element(value& element, std::size_t index, int nesting, bool copy);
   void park_element();
@@ -319,6 +322,9 @@ class evaluator {
   /// The resource changed since run() last took its facts (kind, name, namespace, labels, annotations, which also
   /// point into it): the rules must be selected again. A change known to leave them be does not set it.
   bool facts_stale_ = false;
+  /// Whether the rule being run reports the message of a pass (engine_environment::pass_messages, or a policy that
+  /// emits warnings); false inside a foreach, whose elements' passes are never reported.
+  bool pass_messages_ = true;
 };
 
 void evaluator::build_context() {
@@ -416,13 +422,19 @@ void evaluator::build_facts(request_facts& f) {
   f.cluster_roles = &req_.cluster_roles;
 }
 
-// "validation rule '<name>'<detail> passed." in one allocation: every passing validate rule reports it.
+// "validation rule '<name>'<detail> passed." in one allocation: every passing validate rule may report it.
 std::string passed_message(std::string_view rule_name, std::string_view detail) {
   constexpr std::string_view head = "validation rule '", tail = " passed.";
   std::string m;
   m.reserve(head.size() + rule_name.size() + 1 + detail.size() + tail.size());
   m.append(head).append(rule_name).append("'").append(detail).append(tail);
   return m;
+}
+
+rule_outcome evaluator::passed(const rule& r, std::size_t any_pattern) const {
+  if (!pass_messages_) return {rule_status::pass, {}};
+  if (any_pattern == npos) return {rule_status::pass, passed_message(r.name, "")};
+  return {rule_status::pass, passed_message(r.name, " anyPattern[" + std::to_string(any_pattern) + "]")};
 }
 
 // "mutated <kind>/<name>[ in namespace <ns>]" in one allocation, read in place: every passing mutate rule reports it.
@@ -1084,7 +1096,7 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value* target, std
     std::string msg;
     auto d = check_conditions(*deny, msg, true);
     if (!d.ok()) return {rule_status::error, "failed to check deny conditions: " + error_text(d.err())};
-    if (!*d) return {rule_status::pass, passed_message(r.name, "")};
+    if (!*d) return passed(r);
     std::string text;
     if (r.validate.message) {
       value store;
@@ -1108,11 +1120,11 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value* target, std
     }
     // Most patterns pass: their walk builds no texts, and a failure walks again for them.
     if (pattern::match_status(target_now(), **p, pattern->ahead.get()) == pattern::status::pass) {
-      return {rule_status::pass, passed_message(r.name, "")};
+      return passed(r);
     }
     auto m = pattern::match(target_now(), **p, pattern->ahead.get());
     switch (m.st) {
-      case pattern::status::pass: return {rule_status::pass, passed_message(r.name, "")};
+      case pattern::status::pass: return passed(r);
       case pattern::status::skip: return {rule_status::skip, m.reason};
       case pattern::status::fail:
         if (m.path.empty()) return {rule_status::error, build_error_message(r, m.reason, "")};
@@ -1133,14 +1145,14 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value* target, std
       }
       patterns[i] = *p;
       if (pattern::match_status(target_now(), *patterns[i], any_pattern[i].ahead.get()) == pattern::status::pass) {
-        return {rule_status::pass, passed_message(r.name, " anyPattern[" + std::to_string(i) + "]")};
+        return passed(r, i);
       }
     }
     std::vector<std::string> failed, skipped;
     for (std::size_t i = 0; i < any_pattern.size(); ++i) {
       auto m = pattern::match(target_now(), *patterns[i], any_pattern[i].ahead.get());
       if (m.st == pattern::status::pass) {
-        return {rule_status::pass, passed_message(r.name, " anyPattern[" + std::to_string(i) + "]")};
+        return passed(r, i);
       }
       std::string idx = r.name + "[" + std::to_string(i) + "]";
       if (m.st == pattern::status::skip) {
@@ -1169,6 +1181,12 @@ rule_outcome evaluator::validate_body_on(const rule& r, const value* target, std
 }
 
 rule_outcome evaluator::validate_foreach(const rule& r, const std::vector<foreach_block>& list, int nesting) {
+  struct quiet_passes {
+    bool& flag;
+    bool was = flag;
+    ~quiet_passes() { flag = was; }
+  } quiet{pass_messages_};
+  pass_messages_ = false;
   std::size_t apply_count = 0;
   for (const auto& f : list) {
     auto elements = foreach_elements(f);
@@ -1271,11 +1289,10 @@ rule_outcome evaluator::run_rule(const policy& p, const rule& r) {
     restore();
     return {rule_status::skip, msg.empty() ? "preconditions not met" : "preconditions not met; " + msg};
   }
+  pass_messages_ = env_.pass_messages || p.emit_warning;
   rule_outcome out = r.type == rule_type::mutate ? mutate_rule(r) : validate_rule(p, r);
   const bool mutated = r.type == rule_type::mutate && out.status == rule_status::pass;
-  if (mutated) {
-    out.message = mutated_message(value_view(resource()));
-  }
+  if (mutated && pass_messages_) out.message = mutated_message(value_view(resource()));
   restore();
   if (mutated && images_ready_) {
     // The next rule sees the images of the patched object; a stale entry

@@ -117,6 +117,10 @@ struct engine_environment {
   /// Log the JSON Patch of the map edits as they are made (map_overlay.h), so that a review whose every change
   /// was a map edit gets its patch without a diff (engine_response::edits_patch).
   bool log_edits_patch = false;
+  /// Write the message of a passing rule ("validation rule 'x' passed.", "mutated Pod/x in namespace y"). The
+  /// admission webhook reads it only for a policy that emits warnings, and clears this: such a policy's rules
+  /// still get theirs. A pass inside a foreach never has one, since only the foreach's own result is reported.
+  bool pass_messages = true;
 };
 
 namespace engine {
