@@ -365,7 +365,7 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
       if (ops > 0) {
         outcome.patch_ops = ops;
         out += R"(,"patchType":"JSONPatch","patch":")";
-        out += coco::base64_encode(patch);
+        coco::base64_encode_append(patch, out);
         out += "\"";
       }
     }

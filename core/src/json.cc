@@ -7,6 +7,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -239,10 +242,25 @@ constexpr std::array<bool, 256> make_special() {
 }
 constexpr auto special = make_special();
 
-// Offset of the first special byte at or after `i` (or `n`). Eight bytes at a
-// time: Kubernetes strings are mostly plain ASCII, and the per-byte loop was
-// the hottest part of serialising a review.
+// Offset of the first special byte at or after `i` (or `n`). Sixteen bytes at
+// a time with SSE2 (every x86-64 has it), then eight in a word: Kubernetes
+// strings are mostly plain ASCII, and the per-byte loop was the hottest part of
+// serialising a review. A patch quotes the initdata annotation, a few KB, whole.
 std::size_t skip_plain(const char* p, std::size_t i, std::size_t n) {
+#if defined(__SSE2__)
+  const __m128i quote16 = _mm_set1_epi8('"');
+  const __m128i backslash16 = _mm_set1_epi8('\\');
+  const __m128i space16 = _mm_set1_epi8(0x20);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    // A signed compare: bytes from 0x80 up are negative, so "below a space" also flags them.
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote16), _mm_cmpeq_epi8(x, backslash16)),
+                                     _mm_cmplt_epi8(x, space16));
+    if (const int mask = _mm_movemask_epi8(hit); mask != 0) {
+      return i + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(mask)));
+    }
+  }
+#endif
   constexpr std::uint64_t ones = 0x0101010101010101ULL;
   constexpr std::uint64_t highs = 0x8080808080808080ULL;
   for (; i + 8 <= n; i += 8) {

@@ -119,10 +119,10 @@ TEST(JsonReference, QuotesEveryByteAloneAndInsideText) {
   for (int c = 0; c < 256; ++c) {
     const std::string one(1, static_cast<char>(c));
     EXPECT_EQ(fast_quoted(one), ref_quoted(one)) << c;
-    // At every offset of a 17-byte string, so the word-at-a-time scan meets
-    // the byte at each lane and in the tail.
-    for (std::size_t at = 0; at < 17; ++at) {
-      std::string s(17, 'x');
+    // At every offset of a 41-byte string, so the scans meet the byte in each lane of both 16-byte blocks, of
+    // the 8-byte word after them, and in the byte-at-a-time tail.
+    for (std::size_t at = 0; at < 41; ++at) {
+      std::string s(41, 'x');
       s[at] = static_cast<char>(c);
       ASSERT_EQ(fast_quoted(s), ref_quoted(s)) << c << " at " << at;
     }
@@ -280,6 +280,9 @@ TEST(JsonReference, Base64EncodeMatchesReferenceAndRoundTrips) {
       const std::string url_enc = coco::base64url_encode(bytes);
       ASSERT_EQ(std_enc, ref_base64(bytes, std_abc, true)) << len;
       ASSERT_EQ(url_enc, ref_base64(bytes, url_abc, false)) << len;
+      std::string appended = "prefix";  // as an admission response takes its patch
+      coco::base64_encode_append(bytes, appended);
+      ASSERT_EQ(appended, "prefix" + std_enc) << len;
       auto std_dec = coco::base64_decode_strict(std_enc);
       ASSERT_TRUE(std_dec.ok()) << len;
       EXPECT_EQ(*std_dec, bytes);

@@ -27,6 +27,8 @@ result<std::string> base64url_decode_strict(std::string_view text);
 
 /// Standard alphabet with padding, one line.
 std::string base64_encode(std::string_view bytes);
+/// The same, appended to `out`: an admission response takes its patch this way, without a copy.
+void base64_encode_append(std::string_view bytes, std::string& out);
 
 /// URL-safe alphabet without padding.
 std::string base64url_encode(std::string_view bytes);
