@@ -243,10 +243,15 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
   req.ns = str_at(&request, "namespace");
   req.name = str_at(&request, "name");
   if (const value* d = request.find("dryRun"); d != nullptr && d->is_bool()) req.dry_run = d->as_bool();
-  if (value* o = request.find("object")) req.object = std::move(*o);
-  if (value* o = request.find("oldObject")) req.old_object = std::move(*o);
-  request.erase("object");
-  request.erase("oldObject");
+  // Moved out, and null where they were: the engine puts them back in place (engine_request::admission_request).
+  if (value* o = request.find("object")) {
+    req.object = std::move(*o);
+    *o = value();
+  }
+  if (value* o = request.find("oldObject")) {
+    req.old_object = std::move(*o);
+    *o = value();
+  }
   if (const value* ui = request.find("userInfo")) req.user_info = *ui;
   for (const char* key : {"roles", "clusterRoles"}) {
     if (const value* r = request.find(key); r != nullptr && r->is_array()) {

@@ -135,9 +135,22 @@ class evaluator {
   engine_response run(rule_type type);
 
  private:
-  value& request() { return *ctx_.find("request"); }
+  value& request() { return member_at(ctx_, "request", request_at_); }
   /// The object under review (on DELETE, a copy of the old object).
-  value& resource() { return *request().find("object"); }
+  value& resource() { return member_at(request(), "object", object_at_); }
+  /// obj.find(key), which must be there, tried first where it was found last: the context and the request rarely
+  /// change shape, and every step of a rule asks for the resource (the request has a dozen keys before "object").
+  static value& member_at(value& obj, std::string_view key, std::size_t& at) {
+    value::object_t& members = obj.as_object();
+    if (at < members.size() && members[at].key == key) return members[at].val;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      if (members[i].key == key) {
+        at = i;
+        return members[i].val;
+      }
+    }
+    return *obj.find(key);  // not there: as find() (a broken invariant, never met)
+  }
   const value& old_object() { return *request().find("oldObject"); }
 
   void build_context();
@@ -322,6 +335,9 @@ class evaluator {
   /// The resource changed since run() last took its facts (kind, name, namespace, labels, annotations, which also
   /// point into it): the rules must be selected again. A change known to leave them be does not set it.
   bool facts_stale_ = false;
+  /// Where request() and resource() last found their keys (member_at).
+  std::size_t request_at_ = 0;
+  std::size_t object_at_ = 0;
   /// Whether the rule being run reports the message of a pass (engine_environment::pass_messages, or a policy that
   /// emits warnings); false inside a foreach, whose elements' passes are never reported.
   bool pass_messages_ = true;

@@ -73,7 +73,9 @@ struct engine_request {
   std::string name;  ///< request name
   value user_info;   ///< AdmissionRequest.userInfo (null: none, user filters ignored)
   std::vector<std::string> roles, cluster_roles;
-  value admission_request;  ///< without object/oldObject (those are the fields above)
+  /// Its object and oldObject are the fields above: here they are missing or null, and the engine sets them (in
+  /// place when present, so the request keeps its keys' order and the context its allocation).
+  value admission_request;
   bool dry_run = false;
 
   /// Fills kind/namespace/name from the object (CLI use).
