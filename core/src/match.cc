@@ -148,9 +148,10 @@ kind_selector parse_kind_selector(std::string_view text) {
 
 bool kind_matches(const kind_selector& k, const request_facts& f) {
   // A pattern matches its own text ('*' and '?' each match themselves), and selectors mostly name the request's
-  // group, kind and subresource as written: equal texts settle those parts without a wildcard match.
+  // group, kind and subresource as written, or "*" for the group and version the policy left out: those settle
+  // without a wildcard match.
   auto part = [](const std::string& pattern, std::string_view text) {
-    return pattern == text || wildcard::match(pattern, text);
+    return pattern == text || pattern == "*" || wildcard::match(pattern, text);
   };
   if (!part(k.group, f.group) || !part(k.version, f.version) || !part(k.kind, f.kind)) return false;
   if (part(k.subresource, f.subresource)) return true;

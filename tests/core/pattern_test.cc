@@ -267,6 +267,37 @@ TEST(PatternMatch, WildcardMetadataKeys) {
   });
 }
 
+// A prepared string leaf that is a plain wildcard is matched by the wildcard alone: it must answer as the full
+// scalar match does, and the operands it cannot take (operators, alternatives, ranges, durations, quantities,
+// blanks) must not be taken for one.
+TEST(PatternPrepared, PlainWildcardLeavesAnswerAsTheScalarMatch) {
+  const std::vector<std::pair<const char*, bool>> patterns = {
+      {"?*", true},        {"*", true},          {"*:*", true},        {"*:latest", true},
+      {"nginx", true},     {"registry.io/*", true}, {"", false},       {"1h", false},
+      {"60m", false},      {"1Gi", false},       {"100", false},       {"!*:latest", false},
+      {"a | b", false},    {"a&b", false},       {"1-5", false},       {">1", false},
+      {" x", false},       {"x ", false},        {"true", true},       {"e", false},
+  };
+  const std::vector<const char*> resources = {
+      "", "x", "nginx", "nginx:latest", "registry.io/app:1", "1h", "3600s", "1Gi", "1024Mi", "100", "3", "a",
+      "b", "true", " x", "e"};
+  for (const auto& [text, plain] : patterns) {
+    value pat = value::object();
+    pat["v"] = value(std::string(text));
+    const pattern::prepared ahead = pattern::prepare(pat);
+    ASSERT_EQ(ahead.children.size(), 1u);
+    EXPECT_EQ(ahead.children[0].plain_wildcard, plain) << "'" << text << "'";
+    for (const char* r : resources) {
+      value res = value::object();
+      res["v"] = value(std::string(r));
+      EXPECT_EQ(pattern::match_status(res, pat, &ahead), pattern::match_status(res, pat, nullptr))
+          << "'" << text << "' on '" << r << "'";
+      const bool scalar = pattern::match_scalar(value(std::string(r)), value(std::string(text)));
+      EXPECT_EQ(pattern::match_status(res, pat, &ahead) == status::pass, scalar) << "'" << text << "' on '" << r << "'";
+    }
+  }
+}
+
 TEST(PatternMatch, AnchorParsing) {
   struct c {
     const char* key;

@@ -189,6 +189,15 @@ std::string_view trim_blanks(std::string_view s) {  // strings.Trim(s, " ")
   return s;
 }
 
+// Most patterns ("?*", "*:*", "registry.io/*") are a single equality operand: no '|', '&' or '-' to split on, no
+// leading operator, nothing to trim.
+bool is_single_operand(std::string_view pat) {
+  return !pat.empty() && !is_space(pat.front()) && !is_space(pat.back()) && pat.front() != '<' &&
+         pat.front() != '>' && pat.front() != '!' && std::none_of(pat.begin(), pat.end(), [](char c) {
+           return (byte_classes[static_cast<unsigned char>(c)] & operator_byte) != 0;
+         });
+}
+
 bool validate_string_patterns(const value& val, const std::string& pat) {
   if (val.is_string() && val.as_string_view() == pat) return true;
   // Every operand below compares the resource's text, and a value without one
@@ -197,15 +206,8 @@ bool validate_string_patterns(const value& val, const std::string& pat) {
   std::string spill;
   std::string_view v;
   if (!value_text(val, buf, spill, v)) return false;
-  // Most patterns ("?*", "*:*", "registry.io/*") are a single equality operand: no
-  // '|', '&' or '-' to split on, no leading operator, nothing to trim. One byte
-  // scan then replaces the splitting below, which would reach the same call.
-  if (!pat.empty() && !is_space(pat.front()) && !is_space(pat.back()) && pat.front() != '<' && pat.front() != '>' &&
-      pat.front() != '!' && std::none_of(pat.begin(), pat.end(), [](char c) {
-        return (byte_classes[static_cast<unsigned char>(c)] & operator_byte) != 0;
-      })) {
-    return validate_string(v, pat, cmp_op::eq);
-  }
+  // One byte scan then replaces the splitting below, which would reach the same call.
+  if (is_single_operand(pat)) return validate_string(v, pat, cmp_op::eq);
   std::string_view all(pat);
   std::size_t start = 0;
   for (;;) {
@@ -344,7 +346,12 @@ const char* type_name(const value_view& v) {
   return go::type_name(v.to_value());
 }
 
-bool matches_scalar(const value_view& r, const value& pat) {
+// `ahead` is pat's preparation, if any: a plain wildcard matches a string by the wildcard alone, which is what
+// match_scalar comes to for it after checking the pattern's text.
+bool matches_scalar(const value_view& r, const value& pat, const prepared* ahead) {
+  if (ahead != nullptr && ahead->plain_wildcard && r.type() == value::kind::string && pat.is_string()) {
+    return wildcard::match(pat.as_string_view(), r.string());
+  }
   if (const value* x = r.as_value()) return match_scalar(*x, pat);
   return match_scalar(r.to_value(), pat);
 }
@@ -602,6 +609,10 @@ prepared prepare_at(const value& pat, int depth) {
   } else if (pat.is_array()) {
     out.children.reserve(pat.size());
     for (const value& e : pat.as_array()) out.children.push_back(prepare_at(e, depth + 1));
+  } else if (pat.is_string()) {
+    // validate_string's equality, when the operand can be neither a duration nor a quantity.
+    const std::string_view text = pat.as_string_view();
+    out.plain_wildcard = is_single_operand(text) && !may_be_go_duration(text) && !may_be_quantity(text);
   }
   out.ready = true;
   return out;
@@ -676,11 +687,11 @@ verr walker::element(const value_view& res, const value& pat, const prepared* ah
   if (res.is_array()) {
     value_view::items items(res);
     for (value_view r; items.next(r);) {
-      if (!matches_scalar(r, pat)) return mismatch(res);
+      if (!matches_scalar(r, pat, ahead)) return mismatch(res);
     }
     return std::nullopt;
   }
-  if (!matches_scalar(res, pat)) return mismatch(res);
+  if (!matches_scalar(res, pat, ahead)) return mismatch(res);
   return std::nullopt;
 }
 

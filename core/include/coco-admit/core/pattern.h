@@ -86,6 +86,9 @@ struct prepared {
   bool ready = false;
   bool may_expand = false;   ///< metadata label or annotation wildcards: the keys may be rewritten per resource
   bool has_tracked = false;  ///< some key is an anchor whose presence in the resource match() records
+  /// A string leaf of one equality operand that can be neither a duration nor a quantity ("?*", "*:*"): a string
+  /// matches it when the wildcard does, with no look at the pattern's text per call.
+  bool plain_wildcard = false;
   std::vector<key> order;    ///< a map's keys, in visit order
   std::vector<prepared> children;  ///< a map's members', or a list's elements', in their order
 };
