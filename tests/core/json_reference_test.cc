@@ -283,6 +283,9 @@ TEST(JsonReference, Base64EncodeMatchesReferenceAndRoundTrips) {
       std::string appended = "prefix";  // as an admission response takes its patch
       coco::base64_encode_append(bytes, appended);
       ASSERT_EQ(appended, "prefix" + std_enc) << len;
+      std::string portable = "prefix";  // the same without SIMD, whatever this CPU has
+      coco::detail::base64_encode_append_portable(bytes, portable);
+      ASSERT_EQ(portable, "prefix" + std_enc) << len;
       auto std_dec = coco::base64_decode_strict(std_enc);
       ASSERT_TRUE(std_dec.ok()) << len;
       EXPECT_EQ(*std_dec, bytes);

@@ -7,6 +7,9 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#endif
 
 namespace coco_admit::coco {
 namespace {
@@ -47,7 +50,61 @@ constexpr pair_table make_pairs(std::string_view alphabet) {
 constexpr pair_table std_pairs = make_pairs(std_alphabet);
 constexpr pair_table url_pairs = make_pairs(url_alphabet);
 
-void encode_into(std::string_view bytes, std::string_view alphabet, bool pad, std::string& out) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define COCO_ADMIT_BASE64_AVX2 1
+// Muła and Lemire's AVX2 encoding ("Faster Base64 Encoding and Decoding Using AVX2 Instructions", 2018), as
+// aklomp/base64 writes it: 24 bytes in, 32 characters out per step, about 0.6 instructions a byte where the pair
+// table takes five. No Debian package has a SIMD base64 codec, and a patch carrying initdata is tens of KB.
+
+// Each lane holds 12 input bytes at offsets 4..15 (lane 0) and 0..11 (lane 1). Every 3 bytes become 4 bytes that
+// each hold one 6-bit index in their low bits.
+__attribute__((target("avx2"))) inline __m256i sextets_of(__m256i input) {
+  // Bytes a b c of each group become b a c b (highest lane first, as _mm256_set_epi8 lists them).
+  const __m256i order = _mm256_set_epi8(10, 11, 9, 10, 7, 8, 6, 7, 4, 5, 3, 4, 1, 2, 0, 1,  //
+                                        14, 15, 13, 14, 11, 12, 10, 11, 8, 9, 7, 8, 5, 6, 4, 5);
+  const __m256i in = _mm256_shuffle_epi8(input, order);
+  const __m256i t0 = _mm256_and_si256(in, _mm256_set1_epi32(0x0FC0FC00));
+  const __m256i t1 = _mm256_mulhi_epu16(t0, _mm256_set1_epi32(0x04000040));
+  const __m256i t2 = _mm256_and_si256(in, _mm256_set1_epi32(0x003F03F0));
+  const __m256i t3 = _mm256_mullo_epi16(t2, _mm256_set1_epi32(0x01000010));
+  return _mm256_or_si256(t1, t3);
+}
+
+// The standard alphabet: 0..25 +65 ('A'), 26..51 +71 ('a'), 52..61 -4 ('0'), 62 -19 ('+'), 63 -16 ('/').
+__attribute__((target("avx2"))) inline __m256i std_characters_of(__m256i sextets) {
+  const __m256i offsets = _mm256_setr_epi8(65, 71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 0, 0, 65, 71, -4,
+                                           -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 0, 0);
+  // Index 0 for the first range, the sextet less 51 for the others (one short, which the compare's -1 makes up).
+  __m256i index = _mm256_subs_epu8(sextets, _mm256_set1_epi8(51));
+  index = _mm256_sub_epi8(index, _mm256_cmpgt_epi8(sextets, _mm256_set1_epi8(25)));
+  return _mm256_add_epi8(sextets, _mm256_shuffle_epi8(offsets, index));
+}
+
+// Encodes blocks of 24 bytes while each 32-byte load stays inside the n input bytes; returns the bytes encoded (a
+// multiple of 24, so of 3: the portable loop goes on from there).
+__attribute__((target("avx2"))) std::size_t encode_std_avx2(const unsigned char* in, std::size_t n, char* out) {
+  if (n < 32) return 0;
+  // The first block is loaded from its start and moved up 4 bytes (nothing before the input may be read); later
+  // blocks are loaded from 4 bytes before their start. Either way each lane's 12 bytes sit where sextets_of reads.
+  __m256i block = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in));
+  block = _mm256_permutevar8x32_epi32(block, _mm256_setr_epi32(0, 0, 1, 2, 3, 4, 5, 6));
+  std::size_t done = 0;
+  for (;;) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), std_characters_of(sextets_of(block)));
+    done += 24;
+    out += 32;
+    if (done + 28 > n) return done;  // the next load reads in[done - 4, done + 28)
+    block = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + done - 4));
+  }
+}
+
+bool cpu_has_avx2() {
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
+#endif
+
+void encode_into(std::string_view bytes, std::string_view alphabet, bool pad, bool simd, std::string& out) {
   const pair_table& pairs = alphabet == std_alphabet ? std_pairs : url_pairs;
   const std::size_t whole = bytes.size() / 3;
   const std::size_t rest = bytes.size() % 3;
@@ -60,6 +117,16 @@ void encode_into(std::string_view bytes, std::string_view alphabet, bool pad, st
   // a time re-checked the capacity for every output byte.
   char* o = out.data() + at;
   std::size_t k = 0;
+#ifdef COCO_ADMIT_BASE64_AVX2
+  if (simd && alphabet == std_alphabet && cpu_has_avx2()) {
+    const std::size_t done = encode_std_avx2(in, bytes.size(), o);
+    k = done / 3;
+    in += done;
+    o += done / 3 * 4;
+  }
+#else
+  (void)simd;
+#endif
   // Six bytes per step while eight can be read: one load, four pair lookups, one store of eight characters.
   for (; k + 2 <= whole && end - in >= 8; k += 2, in += 6, o += 8) {
     std::uint64_t word;
@@ -92,7 +159,7 @@ void encode_into(std::string_view bytes, std::string_view alphabet, bool pad, st
 
 std::string encode(std::string_view bytes, std::string_view alphabet, bool pad) {
   std::string out;
-  encode_into(bytes, alphabet, pad, out);
+  encode_into(bytes, alphabet, pad, true, out);
   return out;
 }
 
@@ -190,7 +257,15 @@ result<std::string> base64url_decode_strict(std::string_view text) { return deco
 
 std::string base64_encode(std::string_view bytes) { return encode(bytes, std_alphabet, true); }
 
-void base64_encode_append(std::string_view bytes, std::string& out) { encode_into(bytes, std_alphabet, true, out); }
+void base64_encode_append(std::string_view bytes, std::string& out) {
+  encode_into(bytes, std_alphabet, true, true, out);
+}
+
+namespace detail {
+void base64_encode_append_portable(std::string_view bytes, std::string& out) {
+  encode_into(bytes, std_alphabet, true, false, out);
+}
+}  // namespace detail
 
 std::string base64url_encode(std::string_view bytes) { return encode(bytes, url_alphabet, false); }
 
