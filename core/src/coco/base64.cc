@@ -4,7 +4,6 @@
 #include "coco-admit/core/coco/base64.h"
 
 #include <array>
-#include <bit>
 #include <cstdint>
 #include <cstring>
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -111,7 +110,6 @@ void encode_into(std::string_view bytes, std::string_view alphabet, bool pad, bo
   const std::size_t at = out.size();
   out.resize(at + whole * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1));
   const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
-  const auto* const end = in + bytes.size();
   const char* abc = alphabet.data();
   // Written through a pointer into the pre-sized string: appending a char at
   // a time re-checked the capacity for every output byte.
@@ -127,19 +125,6 @@ void encode_into(std::string_view bytes, std::string_view alphabet, bool pad, bo
 #else
   (void)simd;
 #endif
-  // Six bytes per step while eight can be read: one load, four pair lookups, one store of eight characters.
-  for (; k + 2 <= whole && end - in >= 8; k += 2, in += 6, o += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, in, 8);
-    if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
-    const std::uint64_t n = word >> 16;  // the six bytes, first one highest
-    char chars[8];
-    std::memcpy(chars, pairs[(n >> 36) & 0xFFF].data(), 2);
-    std::memcpy(chars + 2, pairs[(n >> 24) & 0xFFF].data(), 2);
-    std::memcpy(chars + 4, pairs[(n >> 12) & 0xFFF].data(), 2);
-    std::memcpy(chars + 6, pairs[n & 0xFFF].data(), 2);
-    std::memcpy(o, chars, 8);
-  }
   for (; k < whole; ++k, in += 3, o += 4) {
     const std::uint32_t n = (std::uint32_t{in[0]} << 16) | (std::uint32_t{in[1]} << 8) | in[2];
     std::memcpy(o, pairs[n >> 12].data(), 2);
