@@ -48,6 +48,21 @@ spec:
     image: nginx:1.25
 )";
 
+// An AdmissionReview (uid abc-123) that creates `object`, a Pod in team-a.
+std::string pod_create_review(const value& object) {
+  value review = value::object();
+  review["apiVersion"] = "admission.k8s.io/v1";
+  review["kind"] = "AdmissionReview";
+  review["request"]["uid"] = "abc-123";
+  review["request"]["kind"]["group"] = "";
+  review["request"]["kind"]["version"] = "v1";
+  review["request"]["kind"]["kind"] = "Pod";
+  review["request"]["namespace"] = "team-a";
+  review["request"]["operation"] = "CREATE";
+  review["request"]["object"] = object;
+  return json::serialize(review);
+}
+
 // Whether validating the reference pod, moved to namespace `ns`, runs `rule`.
 bool validates_in(const program& prog, const std::string& ns, const std::string& rule) {
   value p = doc(pod);
@@ -465,17 +480,7 @@ spec:
           +(runtimeClassName): kata-qemu-snp
 )");
   value object = doc(pod);
-  value review = value::object();
-  review["apiVersion"] = "admission.k8s.io/v1";
-  review["kind"] = "AdmissionReview";
-  review["request"]["uid"] = "abc-123";
-  review["request"]["kind"]["group"] = "";
-  review["request"]["kind"]["version"] = "v1";
-  review["request"]["kind"]["kind"] = "Pod";
-  review["request"]["namespace"] = "team-a";
-  review["request"]["operation"] = "CREATE";
-  review["request"]["object"] = object;
-  std::string body = json::serialize(review);
+  std::string body = pod_create_review(object);
   admission::scratch s;
   admission::review_outcome outcome;
   std::string out;
@@ -559,17 +564,7 @@ spec:
     validate:
       pattern: {metadata: {labels: {app: "?*"}}}
 )");
-  value review = value::object();
-  review["apiVersion"] = "admission.k8s.io/v1";
-  review["kind"] = "AdmissionReview";
-  review["request"]["uid"] = "abc-123";
-  review["request"]["kind"]["group"] = "";
-  review["request"]["kind"]["version"] = "v1";
-  review["request"]["kind"]["kind"] = "Pod";
-  review["request"]["namespace"] = "team-a";
-  review["request"]["operation"] = "CREATE";
-  review["request"]["object"] = doc(pod);
-  const std::string body = json::serialize(review);
+  const std::string body = pod_create_review(doc(pod));
   admission::scratch s;
   admission::review_outcome outcome;
   std::string out;
