@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define COCO_ADMIT_BASE64_AVX2 1
 #include <immintrin.h>
 #endif
 
@@ -49,8 +50,7 @@ constexpr pair_table make_pairs(std::string_view alphabet) {
 constexpr pair_table std_pairs = make_pairs(std_alphabet);
 constexpr pair_table url_pairs = make_pairs(url_alphabet);
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define COCO_ADMIT_BASE64_AVX2 1
+#ifdef COCO_ADMIT_BASE64_AVX2
 // Muła and Lemire's AVX2 encoding ("Faster Base64 Encoding and Decoding Using AVX2 Instructions", 2018), as
 // aklomp/base64 writes it: 24 bytes in, 32 characters out per step, about 0.6 instructions a byte where the pair
 // table takes five. No Debian package has a SIMD base64 codec, and a patch carrying initdata is tens of KB.
