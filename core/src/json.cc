@@ -16,7 +16,11 @@
 #include <utility>
 #include <simdjson.h>
 
+#include "cpu_features.h"
 #include "lazy_access.h"
+#ifdef COCO_ADMIT_X86_DISPATCH
+#include <immintrin.h>
+#endif
 
 #include <string_view>
 #include <unordered_map>
@@ -393,6 +397,73 @@ element_census census_of(const lazy_element& l) {
     l.census_has_null = c.has_null;
   }
   return element_census{l.census_nodes, l.census_has_null};
+}
+
+namespace {
+#ifdef COCO_ADMIT_X86_DISPATCH
+__attribute__((target("avx2"))) bool any_word_equals_avx2(const std::uint64_t* words, std::size_t n,
+                                                          std::uint64_t word) noexcept {
+  const __m256i needle = _mm256_set1_epi64x(static_cast<long long>(word));
+  const auto* block = reinterpret_cast<const __m256i*>(words);
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16, block += 4) {
+    const __m256i a = _mm256_cmpeq_epi64(_mm256_loadu_si256(block), needle);
+    const __m256i b = _mm256_cmpeq_epi64(_mm256_loadu_si256(block + 1), needle);
+    const __m256i c = _mm256_cmpeq_epi64(_mm256_loadu_si256(block + 2), needle);
+    const __m256i d = _mm256_cmpeq_epi64(_mm256_loadu_si256(block + 3), needle);
+    const __m256i any = _mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d));
+    if (!_mm256_testz_si256(any, any)) return true;
+  }
+  for (; i < n; ++i) {
+    if (words[i] == word) return true;
+  }
+  return false;
+}
+#endif
+
+}  // namespace
+
+namespace detail {
+bool any_word_equals_portable(const std::uint64_t* words, std::size_t n, std::uint64_t word) noexcept {
+  // Branch-free over blocks of eight, which the compiler vectorizes.
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    bool any = false;
+    for (std::size_t k = 0; k < 8; ++k) any |= words[i + k] == word;
+    if (any) return true;
+  }
+  for (; i < n; ++i) {
+    if (words[i] == word) return true;
+  }
+  return false;
+}
+
+bool any_word_equals(const std::uint64_t* words, std::size_t n, std::uint64_t word) noexcept {
+#ifdef COCO_ADMIT_X86_DISPATCH
+  if (coco_admit::detail::cpu_has_avx2()) return any_word_equals_avx2(words, n, word);
+#endif
+  return any_word_equals_portable(words, n, word);
+}
+}  // namespace detail
+
+bool has_null(const lazy_element& l) {
+  if (l.census_nodes != 0) return l.census_has_null;
+  if (l.null_seen == 0) {
+    const simdjson::internal::tape_ref ref = detail::tape_of(element_of(l));
+    const std::uint64_t* tape = ref.doc->tape.get();
+    const std::size_t end = ref.after_element();
+    // simdjson writes a null as this word and nothing else; it reads one back the same way (is_null_on_tape).
+    // Any other word equal to it is a number's payload, and the census tells the two apart.
+    constexpr std::uint64_t null_word = std::uint64_t{'n'} << 56;
+    const bool candidate = detail::any_word_equals(tape + ref.json_index, end - ref.json_index, null_word);
+    l.null_seen = !candidate ? 1 : census_of(l).has_null ? 2 : 1;
+  }
+  return l.null_seen == 2;
+}
+
+std::size_t tape_words(const lazy_element& l) noexcept {
+  const simdjson::internal::tape_ref ref = detail::tape_of(element_of(l));
+  return ref.after_element() - ref.json_index;
 }
 
 element_census census_by_elements(const lazy_element& l) {

@@ -17,6 +17,7 @@
 #include "coco-admit/core/coco/gzip.h"
 #include "coco-admit/core/coco/initdata.h"
 #include "coco-admit/core/json.h"
+#include "coco-admit/core/strategic_merge.h"
 #include "coco-admit/core/json_patch.h"
 #include "policy_helpers.h"
 
@@ -339,6 +340,71 @@ spec:
   a = run(*prog, admission::webhook::mutate, review_of(pod(containers(200))));
   EXPECT_TRUE(a.response["allowed"].as_bool()) << message_of(a);
   EXPECT_EQ(a.outcome.patch_ops, 200u);
+}
+
+// The cap holds for the exact count, though the engine first judges each list on an upper bound of the
+// resource's size (its words on simdjson's tape) and counts the nodes only when that bound cannot tell. Two lists
+// that each fit and together fill the cap to the unit pass; one unit less and the second list fails, naming the
+// exact size. The merges change nothing, so the resource keeps its size between the lists.
+TEST(Bounds, MutateForeachMergeWorkIsCountedExactlyNearTheCap) {
+  std::string policy = R"(
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: m}
+spec:
+  failurePolicy: Fail
+  rules:)";
+  for (const char* name : {"first", "second"}) {
+    policy += std::string(R"(
+  - name: )") + name + R"(
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    mutate:
+      foreach:
+      - list: request.object.spec.containers
+        patchStrategicMerge:
+          spec:
+            containers:
+            - name: "{{ element.name }}"
+              securityContext: {allowPrivilegeEscalation: false}
+)";
+  }
+  auto prog = compile(policy);
+  ASSERT_TRUE(prog);
+  constexpr std::size_t elements = 5;
+  value spec = containers(elements);
+  for (value& c : spec["containers"].as_array()) {
+    value sc = value::object();
+    sc.set("allowPrivilegeEscalation", value(false));
+    c.set("securityContext", std::move(sc));
+  }
+  const value object = pod(std::move(spec));
+  const std::size_t nodes = strategic_merge::take_census(object).nodes;
+  const std::string body = review_of(object);
+
+  engine_environment env;
+  env.max_foreach_merge_work = 2 * elements * nodes;
+  answer a = run(*prog, admission::webhook::mutate, body, env);
+  EXPECT_TRUE(a.response["allowed"].as_bool()) << message_of(a);
+  EXPECT_FALSE(a.outcome.budget_exceeded);
+
+  env.max_foreach_merge_work = 2 * elements * nodes - 1;
+  a = run(*prog, admission::webhook::mutate, body, env);
+  EXPECT_FALSE(a.response["allowed"].as_bool());
+  EXPECT_TRUE(a.outcome.budget_exceeded);
+  EXPECT_EQ(message_of(a).find("first: foreach"), std::string::npos) << message_of(a);
+  EXPECT_NE(message_of(a).find("second: foreach list request.object.spec.containers: patchStrategicMerge on 5 elements of a resource of " + std::to_string(nodes) +
+                               " nodes exceeds the work limit of " + std::to_string(2 * elements * nodes - 1)),
+            std::string::npos)
+      << message_of(a);
+
+  env.max_foreach_merge_work = elements * nodes - 1;
+  a = run(*prog, admission::webhook::mutate, body, env);
+  EXPECT_FALSE(a.response["allowed"].as_bool());
+  EXPECT_NE(message_of(a).find("first: foreach list request.object.spec.containers: patchStrategicMerge on 5 "
+                               "elements of a resource of " +
+                               std::to_string(nodes) + " nodes"),
+            std::string::npos)
+      << message_of(a);
 }
 
 // Bodies the parser must refuse: answered 400 with the uid when readable.

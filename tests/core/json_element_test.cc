@@ -6,9 +6,13 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <bit>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/json_patch.h"
@@ -355,6 +359,46 @@ TEST(LazyValue, CensusReadsTheDocument) {
   EXPECT_TRUE(c.has_null);
 }
 
+// The scan behind has_null, with AVX2 (where this CPU has it) and without: every length up to 70, the word at every
+// position or nowhere, and words that differ from it in one bit.
+TEST(LazyValue, TheTapeWordScanFindsTheWordAtEveryPosition) {
+  constexpr std::uint64_t word = std::uint64_t{'n'} << 56;
+  for (std::size_t n = 0; n <= 70; ++n) {
+    for (std::size_t at = 0; at <= n; ++at) {
+      std::vector<std::uint64_t> words(n + 1);
+      for (std::size_t i = 0; i < n; ++i) words[i] = word ^ (std::uint64_t{1} << ((i * 7) % 64));
+      words[n] = word;  // just past the end: never read
+      if (at < n) words[at] = word;
+      const bool want = at < n;
+      ASSERT_EQ(json::detail::any_word_equals(words.data(), n, word), want) << n << " " << at;
+      ASSERT_EQ(json::detail::any_word_equals_portable(words.data(), n, word), want) << n << " " << at;
+    }
+  }
+}
+
+// has_null looks for the null's tape word; a number whose 64 bits are that word must not pass for a null, at
+// any position in a block of the scan, whether or not a real null follows.
+TEST(LazyValue, HasNullTellsANullFromANumberWithTheSameTapeWord) {
+  constexpr std::uint64_t null_word = std::uint64_t{'n'} << 56;
+  char as_double[64];
+  std::snprintf(as_double, sizeof as_double, "%.17g", std::bit_cast<double>(null_word));
+  ASSERT_EQ(std::bit_cast<std::uint64_t>(std::strtod(as_double, nullptr)), null_word) << as_double;
+  for (const std::string& number : {std::to_string(null_word), std::string(as_double)}) {
+    for (int before = 0; before < 12; ++before) {
+      std::string fill;
+      for (int k = 0; k < before; ++k) fill += "\"f" + std::to_string(k) + "\":true,";
+      for (const char* tail : {"", ",\"z\":null", ",\"z\":[1,{\"y\":null}]"}) {
+        const std::string text = "{" + fill + "\"n\":" + number + tail + "}";
+        parsed doc(text);
+        auto v = json::from_element_lazy(doc.root);
+        ASSERT_TRUE(v.ok()) << text;
+        EXPECT_EQ(json::has_null(*v->lazy()), *tail != '\0') << text;
+        EXPECT_EQ(json::census_of(*v->lazy()).has_null, *tail != '\0') << text;
+      }
+    }
+  }
+}
+
 // census_of reads the tape word by word; census_by_elements walks the elements. Every lazy level of random
 // documents (numbers of each width, nulls, empty and repeated-key objects) must get the same answer from both.
 TEST(LazyValue, CensusOnTheTapeCountsAsTheElementWalk) {
@@ -373,7 +417,10 @@ TEST(LazyValue, CensusOnTheTapeCountsAsTheElementWalk) {
       const lazy_element* l = v->lazy();
       if (l == nullptr) continue;
       const json::element_census walked = json::census_by_elements(*l);
+      // has_null asked before the census (its own scan) and after it (the census's answer).
+      ASSERT_EQ(json::has_null(*l), walked.has_null) << text;
       const json::element_census read = json::census_of(*l);
+      ASSERT_EQ(json::has_null(*l), walked.has_null) << text;
       ASSERT_EQ(read.nodes, walked.nodes) << text;
       ASSERT_EQ(read.has_null, walked.has_null) << text;
       ++levels;

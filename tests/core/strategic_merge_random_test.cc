@@ -172,6 +172,7 @@ TEST(StrategicMergeRandom, ACleanResourceMergesTheSameWithoutItsScans) {
       value hinted = g.pod(false);
       for (int step = 0; step < 4; ++step) {
         const sm::census before = sm::take_census(hinted);
+        ASSERT_EQ(sm::is_clean(hinted), before.clean) << json::serialize(hinted);
         if (!before.clean) break;
         const value overlay = g.pod(true);
         value plain = hinted;
@@ -201,9 +202,12 @@ TEST(StrategicMergeRandom, CensusCountsEveryNodeAndFindsNullsAndNan) {
   EXPECT_EQ(sm::take_census(J(R"({"a":[1,{"b":"c"}],"d":true})")).nodes, 6u);
   EXPECT_TRUE(sm::take_census(J(R"({"a":[1,{"b":"c"}],"d":true})")).clean);
   EXPECT_FALSE(sm::take_census(J(R"({"a":[1,{"b":null}]})")).clean);
+  EXPECT_TRUE(sm::is_clean(J(R"({"a":[1,{"b":"c"}],"d":true})")));
+  EXPECT_FALSE(sm::is_clean(J(R"({"a":[1,{"b":null}]})")));
   value nan = J(R"({"a":[1]})");
   nan["a"].as_array()[0] = std::nan("");
   EXPECT_FALSE(sm::take_census(nan).clean);
+  EXPECT_FALSE(sm::is_clean(nan));
 }
 
 // The foreach shape: one element of a long keyed list named per merge, the others (deep, clean) left alone.

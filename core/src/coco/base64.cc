@@ -6,7 +6,9 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+
+#include "../cpu_features.h"
+#ifdef COCO_ADMIT_X86_DISPATCH
 #define COCO_ADMIT_BASE64_AVX2 1
 #include <immintrin.h>
 #endif
@@ -97,10 +99,7 @@ __attribute__((target("avx2"))) std::size_t encode_std_avx2(const unsigned char*
   }
 }
 
-bool cpu_has_avx2() {
-  static const bool has = __builtin_cpu_supports("avx2");
-  return has;
-}
+using coco_admit::detail::cpu_has_avx2;
 #endif
 
 void encode_into(std::string_view bytes, std::string_view alphabet, bool pad, bool simd, std::string& out) {

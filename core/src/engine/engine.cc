@@ -225,7 +225,7 @@ class evaluator {
     return *resource_nodes_;
   }
   bool resource_clean() {
-    if (!resource_clean_) take_census();
+    if (!resource_clean_) resource_clean_ = strategic_merge::is_clean(resource());
     return *resource_clean_;
   }
   void take_census() {
@@ -304,8 +304,32 @@ class evaluator {
   std::size_t context_bytes_ = 0;
   /// Set when an error of the current rule came from a bound (steps, sizes).
   bool budget_hit_ = false;
-  /// Resource nodes merged over by foreach patchStrategicMerge elements so far.
+  /// Resource nodes merged over by foreach patchStrategicMerge elements so far, counted.
   std::size_t merge_work_ = 0;
+  /// The same work of foreach lists whose check passed on a bound of the resource's size (census_bound): counted
+  /// into merge_work_ only when a later check fails on the bounds. Each is elements x the census of that moment.
+  struct bounded_work {
+    std::size_t elements;
+    strategic_merge::census_bound census;
+    std::size_t parts_begin, parts_end;  ///< in bounded_parts_
+  };
+  std::vector<bounded_work> bounded_work_;
+  std::vector<lazy_element> bounded_parts_;
+  std::size_t bounded_work_upper_ = 0;  ///< sum of elements x census.upper()
+  void count_bounded_work() {
+    for (const bounded_work& w : bounded_work_) {
+      merge_work_ += w.elements * strategic_merge::count_bounded(
+                                       w.census, std::span<const lazy_element>(bounded_parts_).subspan(
+                                                     w.parts_begin, w.parts_end - w.parts_begin));
+    }
+    bounded_work_.clear();
+    bounded_parts_.clear();
+    bounded_work_upper_ = 0;
+  }
+  /// Whether `elements` merges into the resource as it is keep within the foreach work budget, judged on an upper
+  /// bound of the resource's size when its census is not known, and on bounds of the work before: the walk of every
+  /// node is left for the rare list that comes near the budget. False means only that the bounds cannot tell.
+  bool within_budget_by_bound(std::size_t elements);
   /// While a foreach mutate rule runs: the resource as the rule found it,
   /// kept by the first element that changes it, put back if the rule errors.
   bool in_foreach_rule_ = false;
@@ -781,7 +805,7 @@ result<bool> evaluator::apply_psm(value overlay, std::string& skip_reason) {
   if (changed.ok() && *changed) {
     resource_changed();
     // A dirty resource may have lost its nulls in the merge: only a clean one is known to stay clean.
-    if (clean && strategic_merge::take_census(pre->overlay).clean) resource_clean_ = true;
+    if (clean && strategic_merge::is_clean(pre->overlay)) resource_clean_ = true;
   }
   return changed;
 }
@@ -924,6 +948,25 @@ result<value> evaluator::foreach_elements(const foreach_block& f) {
   return items;
 }
 
+bool evaluator::within_budget_by_bound(std::size_t elements) {
+  if (bounded_parts_.capacity() == 0) bounded_parts_.reserve(32);  // a pod's levels converted so far, roughly
+  const std::size_t parts_begin = bounded_parts_.size();
+  // A census already taken is its own bound.
+  const strategic_merge::census_bound census = resource_nodes_
+                                                   ? strategic_merge::census_bound{*resource_nodes_, 0}
+                                                   : strategic_merge::bound_census(resource(), bounded_parts_);
+  const std::size_t upper = census.upper();
+  const std::size_t spent = merge_work_ + bounded_work_upper_;
+  const std::size_t left = env_.max_foreach_merge_work - std::min(spent, env_.max_foreach_merge_work);
+  if (upper > left || elements > left / upper) {
+    bounded_parts_.resize(parts_begin);
+    return false;
+  }
+  bounded_work_upper_ += elements * upper;
+  bounded_work_.push_back(bounded_work{elements, census, parts_begin, bounded_parts_.size()});
+  return true;
+}
+
 result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>& list, int nesting) {
   bool changed_any = false;
   for (const auto& f : list) {
@@ -938,19 +981,23 @@ result<rule_outcome> evaluator::mutate_foreach(const std::vector<foreach_block>&
       // Checked before any work: the cost is known up front.
       std::size_t applied = 0;
       for (const value& e : items.as_array()) applied += e.is_null() ? 0 : 1;
-      const std::size_t left = env_.max_foreach_merge_work - std::min(merge_work_, env_.max_foreach_merge_work);
-      const std::size_t nodes = resource_nodes();
-      if (applied > 0 && (nodes > left || applied > left / nodes)) {
-        budget_hit_ = true;
-        const std::string size = nodes > env_.max_foreach_merge_work
-                                     ? "more than " + std::to_string(env_.max_foreach_merge_work)
-                                     : std::to_string(nodes);
-        return rule_outcome{rule_status::error, "foreach list " + f.list + ": patchStrategicMerge on " +
-                                                    std::to_string(applied) + " elements of a resource of " + size +
-                                                    " nodes exceeds the work limit of " +
-                                                    std::to_string(env_.max_foreach_merge_work) + " (elements x nodes)"};
+      if (applied > 0 && !within_budget_by_bound(applied)) {
+        count_bounded_work();
+        const std::size_t left = env_.max_foreach_merge_work - std::min(merge_work_, env_.max_foreach_merge_work);
+        const std::size_t nodes = resource_nodes();
+        if (nodes > left || applied > left / nodes) {
+          budget_hit_ = true;
+          const std::string size = nodes > env_.max_foreach_merge_work
+                                       ? "more than " + std::to_string(env_.max_foreach_merge_work)
+                                       : std::to_string(nodes);
+          return rule_outcome{rule_status::error, "foreach list " + f.list + ": patchStrategicMerge on " +
+                                                      std::to_string(applied) + " elements of a resource of " + size +
+                                                      " nodes exceeds the work limit of " +
+                                                      std::to_string(env_.max_foreach_merge_work) +
+                                                      " (elements x nodes)"};
+        }
+        merge_work_ += applied * nodes;
       }
-      merge_work_ += applied * nodes;
       foreach_single_merge_ = nesting == 0 && list.size() == 1 && f.nested.empty() && applied == 1;
     }
     bool descending = f.patch_strategic_merge.has_value();

@@ -1100,6 +1100,53 @@ census take_census(const value& v) {
   return c;
 }
 
+namespace {
+void bound_into(const value& v, census_bound& b, std::vector<lazy_element>& parts) {
+  if (const lazy_element* l = v.lazy()) {
+    b.part_words += json::tape_words(*l);
+    parts.push_back(*l);
+    return;
+  }
+  ++b.converted_nodes;
+  if (v.is_array()) {
+    for (const value& e : v.as_array()) bound_into(e, b, parts);
+  } else if (v.is_object()) {
+    for (const member& m : v.as_object()) bound_into(m.val, b, parts);
+  }
+}
+}  // namespace
+
+census_bound bound_census(const value& v, std::vector<lazy_element>& parts) {
+  census_bound b;
+  bound_into(v, b, parts);
+  return b;
+}
+
+std::size_t count_bounded(const census_bound& b, std::span<const lazy_element> parts) {
+  std::size_t nodes = b.converted_nodes;
+  for (const lazy_element& l : parts) nodes += json::census_of(l).nodes;
+  return nodes;
+}
+
+bool is_clean(const value& v) {
+  if (const lazy_element* l = v.lazy()) return !json::has_null(*l);  // a JSON document holds no NaN
+  switch (v.type()) {
+    case value::kind::null: return false;
+    case value::kind::number: return !std::isnan(v.as_double());
+    case value::kind::array:
+      for (const value& e : v.as_array()) {
+        if (!is_clean(e)) return false;
+      }
+      return true;
+    case value::kind::object:
+      for (const member& m : v.as_object()) {
+        if (!is_clean(m.val)) return false;
+      }
+      return true;
+    default: return true;
+  }
+}
+
 result<value> merge(const value& resource, const value& overlay) {
   value out = resource;
   auto r = merge_into(out, overlay, true, resource_state::unknown);

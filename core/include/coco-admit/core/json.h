@@ -48,6 +48,18 @@ struct element_census {
   bool has_null = false;
 };
 element_census census_of(const lazy_element& l);
+/// census_of(l).has_null, without counting: a null is one exact tape word, so the scan compares words and counts
+/// nothing (a tenth of the census's instructions). Only when a number's payload word equals it does the census decide.
+bool has_null(const lazy_element& l);
+namespace detail {
+/// Whether one of `n` tape words equals `word` (has_null's scan): with AVX2 where the CPU has it, and the portable
+/// loop, which the tests hold to the same answers whatever this CPU has.
+bool any_word_equals(const std::uint64_t* words, std::size_t n, std::uint64_t word) noexcept;
+bool any_word_equals_portable(const std::uint64_t* words, std::size_t n, std::uint64_t word) noexcept;
+}  // namespace detail
+/// The words `l` takes on simdjson's tape, read from its first word: at least census_of(l).nodes, since every value
+/// takes one word or more.
+std::size_t tape_words(const lazy_element& l) noexcept;
 /// The same census walked element by element, uncached: what census_of falls back to, and its oracle in tests.
 element_census census_by_elements(const lazy_element& l);
 /// Whether `from_element(a)` would give a value equal to `b` (value::operator==: integer 1 equals 1.0,

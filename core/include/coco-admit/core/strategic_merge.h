@@ -15,8 +15,10 @@
 //   auto changed = strategic_merge::merge_in_place(pod, pre->overlay);   // or in place: pod becomes `merged`
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "coco-admit/core/result.h"
 #include "coco-admit/core/value.h"
@@ -62,6 +64,22 @@ struct census {
   bool clean = true;
 };
 census take_census(const value& v);
+/// take_census(v).clean alone, which is what a merge asks of a resource before its first map edit; the nodes are
+/// left uncounted (json::has_null).
+bool is_clean(const value& v);
+
+/// A census put off, for a budget that needs only an upper bound until it is nearly spent: the nodes of the
+/// value's converted levels, counted now, and its parts still in the request's document (appended to `parts`),
+/// counted only if asked. Those parts' tape words bound their count from above for nothing, and a budget that holds
+/// for the bound holds for the count.
+struct census_bound {
+  std::size_t converted_nodes = 0;
+  std::size_t part_words = 0;  ///< json::tape_words of the parts
+  std::size_t upper() const noexcept { return converted_nodes + part_words; }
+};
+census_bound bound_census(const value& v, std::vector<lazy_element>& parts);
+/// census_bound's exact count: its converted nodes plus the parts' nodes (json::census_of).
+std::size_t count_bounded(const census_bound& b, std::span<const lazy_element> parts);
 
 /// What the caller knows of the resource before a merge_in_place. A merge must walk every subtree the overlay
 /// leaves alone to find nulls (which it drops) and NaNs (which make the result unequal to itself); `clean`

@@ -51,6 +51,8 @@ struct lazy_element {
   mutable std::size_t census_nodes = 0;  ///< 0: not taken yet (an element counts itself, so never 0 once taken)
   bool object = false;
   mutable bool census_has_null = false;
+  /// json::has_null's answer when no census was taken: 0 not asked yet, 1 no null, 2 a null.
+  mutable std::uint8_t null_seen = 0;
 };
 
 /// A string of a parsed request still in the parser's buffer (see above).
