@@ -627,14 +627,25 @@ std::string serialize_pretty(const value& v) {
   return out;
 }
 
+void append_pointer_token(std::string_view token, std::string& out) {
+  std::size_t plain = 0;
+  while (plain < token.size() && token[plain] != '~' && token[plain] != '/') ++plain;
+  if (plain == token.size()) {
+    out.append(token);
+    return;
+  }
+  out.append(token.substr(0, plain));
+  for (char c : token.substr(plain)) {
+    if (c == '~') out.append("~0", 2);
+    else if (c == '/') out.append("~1", 2);
+    else out.push_back(c);
+  }
+}
+
 std::string escape_pointer_token(std::string_view token) {
   std::string out;
   out.reserve(token.size());
-  for (char c : token) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out.push_back(c);
-  }
+  append_pointer_token(token, out);
   return out;
 }
 

@@ -357,3 +357,31 @@ TEST(JsonReference, DiffDeeperThanTheLimitReplacesTheSubtree) {
   EXPECT_EQ(got[0].op, "replace");
   EXPECT_EQ(std::count(got[0].path.begin(), got[0].path.end(), '/'), 257);
 }
+
+// RFC 6901 reference tokens: '~' becomes "~0" and '/' becomes "~1" wherever they stand, and every other byte is
+// kept, so that the pointer resolves back to the key (json::at_pointer).
+TEST(JsonPointer, TokensAreEscapedAtEveryPositionAndResolveBack) {
+  const std::string bytes = "ab~/c";
+  for (std::size_t len = 0; len <= 6; ++len) {
+    std::vector<std::size_t> digits(len, 0);
+    for (;;) {
+      std::string key, want;
+      for (std::size_t d : digits) {
+        key.push_back(bytes[d]);
+        want += bytes[d] == '~' ? "~0" : bytes[d] == '/' ? "~1" : std::string(1, bytes[d]);
+      }
+      std::string out = "/x/";
+      json::append_pointer_token(key, out);
+      ASSERT_EQ(out, "/x/" + want) << key;
+      ASSERT_EQ(json::escape_pointer_token(key), want) << key;
+      value doc = value::object();
+      doc.set(key, value(1));
+      const value* back = json::at_pointer(doc, "/" + want);
+      ASSERT_NE(back, nullptr) << key;
+      ASSERT_EQ(back->as_int(), 1) << key;
+      std::size_t k = 0;
+      while (k < len && ++digits[k] == bytes.size()) digits[k++] = 0;
+      if (k == len) break;
+    }
+  }
+}

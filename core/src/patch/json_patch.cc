@@ -364,17 +364,7 @@ constexpr int max_diff_depth = 256;
 // per member visited.
 void push_token(std::string& path, std::string_view key) {
   path.push_back('/');
-  bool plain = true;
-  for (char c : key) plain &= c != '~' && c != '/';
-  if (plain) {
-    path.append(key);
-    return;
-  }
-  for (char c : key) {
-    if (c == '~') path.append("~0", 2);
-    else if (c == '/') path.append("~1", 2);
-    else path.push_back(c);
-  }
+  json::append_pointer_token(key, path);
 }
 
 void push_index(std::string& path, std::size_t i) {

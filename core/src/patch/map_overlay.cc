@@ -363,11 +363,7 @@ struct recorder {
     descend(recorder& rec, std::string_view token) : r(rec), size(rec.pointer.size()) {
       if (r.log == nullptr) return;
       r.pointer += '/';
-      for (char c : token) {  // RFC 6901 escapes, appended in place
-        if (c == '~') r.pointer += "~0";
-        else if (c == '/') r.pointer += "~1";
-        else r.pointer += c;
-      }
+      json::append_pointer_token(token, r.pointer);
     }
     descend(recorder& rec, std::size_t index) : r(rec), size(rec.pointer.size()) {
       if (r.log == nullptr) return;

@@ -80,6 +80,9 @@ void append_number(double d, std::string& out);
 
 /// Escapes one reference token for a JSON pointer ("~" -> "~0", "/" -> "~1").
 std::string escape_pointer_token(std::string_view token);
+/// Appends `token` to `out` as an RFC 6901 reference token ('~' as "~0", '/' as "~1"), without the leading '/'.
+/// Most keys need no escape, and are appended whole.
+void append_pointer_token(std::string_view token, std::string& out);
 /// Resolves an RFC 6901 pointer; nullptr when any step is missing.
 const value* at_pointer(const value& root, std::string_view pointer);
 value* at_pointer(value& root, std::string_view pointer);
