@@ -384,4 +384,20 @@ TEST(JsonPointer, TokensAreEscapedAtEveryPositionAndResolveBack) {
       if (k == len) break;
     }
   }
+  // Long keys, scanned a block at a time: the byte to escape in every position of the first three blocks.
+  for (std::size_t len = 1; len <= 50; ++len) {
+    for (std::size_t at = 0; at < len; ++at) {
+      for (const char special : {'~', '/'}) {
+        std::string key(len, 'k');
+        key[at] = special;
+        std::string want = key.substr(0, at) + (special == '~' ? "~0" : "~1") + key.substr(at + 1);
+        std::string out;
+        json::append_pointer_token(key, out);
+        ASSERT_EQ(out, want) << len << " " << at;
+      }
+      std::string out;
+      json::append_pointer_token(std::string(len, 'k'), out);
+      ASSERT_EQ(out, std::string(len, 'k'));
+    }
+  }
 }
