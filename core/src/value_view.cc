@@ -39,17 +39,25 @@ value_view view_of(const simdjson::dom::element& e);
 // (lazy_access.h): patterns look members up by the dozen, and the object iterator's steps cost several times this
 // loop. Every member is looked at: a repeated key reads as its last value, as the conversion keeps it.
 bool member_on_tape(const simdjson::internal::tape_ref& object, std::string_view key, std::size_t& at) noexcept {
-  const std::uint64_t* tape = object.doc->tape.get();
+  // Everything the loop reads is in locals, and the answer is written once at the end: a store through `at` in the
+  // loop would make the compiler load the tape and the string buffer again for every member.
+  const std::uint64_t* const tape = object.doc->tape.get();
+  const std::uint8_t* const strings = object.doc->string_buf.get();
   const std::size_t close = json::detail::closing_word(tape, object.json_index);
-  bool found = false;
+  const char* const wanted = key.data();
+  const std::size_t size = key.size();
+  std::size_t found = 0;  // no member's value is at index 0 (the root word)
   for (std::size_t i = object.json_index + 1; i < close; i = json::detail::after_value(tape, i + 1)) {
-    const std::string_view k = json::detail::string_on_tape(*object.doc, tape[i]);
-    if (k.size() == key.size() && detail::short_bytes_equal(k.data(), key.data(), key.size())) {
-      at = i + 1;
-      found = true;
+    const std::uint8_t* text = strings + (tape[i] & simdjson::internal::JSON_VALUE_MASK);
+    std::uint32_t length;
+    std::memcpy(&length, text, sizeof length);
+    if (length == size && detail::short_bytes_equal(reinterpret_cast<const char*>(text + sizeof length), wanted, size)) {
+      found = i + 1;
     }
   }
-  return found;
+  if (found == 0) return false;
+  at = found;
+  return true;
 }
 
 }  // namespace
