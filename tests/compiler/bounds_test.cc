@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <initializer_list>
 #include <ostream>
 
 #include <string>
@@ -304,19 +305,19 @@ TEST(Bounds, ManyContainersAndBigMergesStayLinear) {
   EXPECT_EQ(message_of(a).find("JMESPath"), std::string::npos) << message_of(a);
 }
 
-// A foreach patchStrategicMerge costs elements x resource size (each merge
-// walks the whole object): 10,000 containers once took minutes. The product
-// is capped before any merge runs, so the rule errors at once and a Fail
-// policy blocks; below the cap every element is merged.
-TEST(Bounds, MutateForeachMergeWorkIsCappedUpFront) {
-  auto prog = compile(R"(
+// A Fail policy with one mutate rule per name, each a foreach patchStrategicMerge over the containers that sets
+// allowPrivilegeEscalation: false.
+std::string no_escalation_policy(std::initializer_list<const char*> rule_names) {
+  std::string policy = R"(
 apiVersion: kyverno.io/v1
 kind: ClusterPolicy
 metadata: {name: m}
 spec:
   failurePolicy: Fail
-  rules:
-  - name: no-escalation
+  rules:)";
+  for (const char* name : rule_names) {
+    policy += std::string(R"(
+  - name: )") + name + R"(
     match: {any: [{resources: {kinds: [Pod]}}]}
     mutate:
       foreach:
@@ -326,7 +327,17 @@ spec:
             containers:
             - name: "{{ element.name }}"
               securityContext: {allowPrivilegeEscalation: false}
-)");
+)";
+  }
+  return policy;
+}
+
+// A foreach patchStrategicMerge costs elements x resource size (each merge
+// walks the whole object): 10,000 containers once took minutes. The product
+// is capped before any merge runs, so the rule errors at once and a Fail
+// policy blocks; below the cap every element is merged.
+TEST(Bounds, MutateForeachMergeWorkIsCappedUpFront) {
+  auto prog = compile(no_escalation_policy({"no-escalation"}));
   ASSERT_TRUE(prog);
   answer a = run(*prog, admission::webhook::mutate, review_of(pod(containers(3'000))));
   EXPECT_FALSE(a.response["allowed"].as_bool());
@@ -347,28 +358,7 @@ spec:
 // that each fit and together fill the cap to the unit pass; one unit less and the second list fails, naming the
 // exact size. The merges change nothing, so the resource keeps its size between the lists.
 TEST(Bounds, MutateForeachMergeWorkIsCountedExactlyNearTheCap) {
-  std::string policy = R"(
-apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata: {name: m}
-spec:
-  failurePolicy: Fail
-  rules:)";
-  for (const char* name : {"first", "second"}) {
-    policy += std::string(R"(
-  - name: )") + name + R"(
-    match: {any: [{resources: {kinds: [Pod]}}]}
-    mutate:
-      foreach:
-      - list: request.object.spec.containers
-        patchStrategicMerge:
-          spec:
-            containers:
-            - name: "{{ element.name }}"
-              securityContext: {allowPrivilegeEscalation: false}
-)";
-  }
-  auto prog = compile(policy);
+  auto prog = compile(no_escalation_policy({"first", "second"}));
   ASSERT_TRUE(prog);
   constexpr std::size_t elements = 5;
   value spec = containers(elements);
