@@ -757,7 +757,7 @@ value::object_t level_of_object(const lazy_element& l) {
       *slot = value_on_tape(doc, at);
       continue;
     }
-    members.push_back(member{std::string(k), value_on_tape(doc, at)});
+    members.emplace_back(std::string(k), value_on_tape(doc, at));
   }
   return members;
 }

@@ -35,7 +35,7 @@ value& value::operator[](std::string_view key) {
   for (member& m : o) {
     if (m.key == key) return m.val;
   }
-  o.push_back(member{std::string(key), value()});
+  o.emplace_back(std::string(key), value());
   return o.back().val;
 }
 

@@ -698,7 +698,7 @@ void evaluator::set_entry(std::string_view name, value v) {
       return;
     }
   }
-  members.push_back(member{std::string(name), std::move(v)});
+  members.emplace_back(std::string(name), std::move(v));
 }
 
 result<bool> evaluator::check_conditions(const condition_block& b, std::string& message,

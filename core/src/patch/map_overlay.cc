@@ -320,7 +320,7 @@ value build(const field& f, const std::vector<value>& holes) {
   if (!f.is_map) return leaf_value(f, holes);
   value::object_t members;
   members.reserve(f.fields.size());
-  for (const field& child : f.fields) members.push_back(member{child.name, build(child, holes)});
+  for (const field& child : f.fields) members.emplace_back(child.name, build(child, holes));
   return value(std::move(members));
 }
 
@@ -486,7 +486,7 @@ bool apply(const std::vector<field>& fields, value& node, const char* type, cons
   std::sort(fresh.begin(), fresh.end(), [](const field* a, const field* b) { return a->name < b->name; });
   for (const field* f : fresh) {
     const std::string& name = f->name;
-    node.as_object().push_back(member{std::string(name), build(*f, holes)});
+    node.as_object().emplace_back(std::string(name), build(*f, holes));
     rec.added(node.as_object().back().val);
     if (rec.log != nullptr) {
       const recorder::descend here(rec, name);

@@ -191,6 +191,13 @@ class value {
 struct member {
   std::string key;
   value val;
+
+  member() = default;
+  /// Builds the key and the value in place from their arguments (a level converted from the tape passes a
+  /// tape_slot, which becomes the value without a temporary). A constructor rather than an aggregate, because
+  /// Clang 14 has no parenthesized aggregate initialization for emplace_back.
+  template <class Key, class Val>
+  member(Key&& k, Val&& v) : key(std::forward<Key>(k)), val(std::forward<Val>(v)) {}
 };
 
 inline value::value() noexcept = default;
