@@ -702,32 +702,9 @@ V* walk(V& root, std::string_view pointer) {
 }  // namespace
 
 // One level of a lazy value, read off simdjson's tape words directly (lazy_access.h): the element API's
-// iterator, type() and get_*() calls cost about as much again as building the members. Each value is what
-// convert() builds: numbers beyond int64 as doubles, strings as views of the document, arrays and objects as lazy
-// values of their own.
+// iterator, type() and get_*() calls cost about as much again as building the members. Each member or element is
+// built in place from its tape_slot (value::from_tape, below).
 namespace {
-value value_on_tape(const simdjson::dom::document* doc, std::size_t at) {
-  const std::uint64_t* tape = doc->tape.get();
-  const std::uint64_t word = tape[at];
-  switch (static_cast<char>(word >> 56)) {
-    case '"': {
-      const std::string_view text = detail::string_on_tape(*doc, word);
-      return value(lazy_string{text.data(), text.size()});
-    }
-    case 'l': return value(static_cast<long long>(static_cast<std::int64_t>(tape[at + 1])));
-    case 'u': return value(static_cast<double>(tape[at + 1]));  // beyond int64, as Go's float64 decoding
-    case 'd': return value(std::bit_cast<double>(tape[at + 1]));
-    case 't': return value(true);
-    case 'f': return value(false);
-    case '{':
-    case '[': {
-      const bool object = static_cast<char>(word >> 56) == '{';
-      return value(lazy_of(detail::element_at(simdjson::internal::tape_ref(doc, at)), object));
-    }
-    default: return value();  // 'n'
-  }
-}
-
 // How many members or elements the start word of a level says it has; 0 (reserve nothing) when the tape's
 // count saturated.
 std::size_t count_of(std::uint64_t start) noexcept {
@@ -754,10 +731,10 @@ value::object_t level_of_object(const lazy_element& l) {
     const std::size_t at = i + 1;
     i = detail::after_value(tape, at);
     if (value* slot = earlier.find(k, members); slot != nullptr) {
-      *slot = value_on_tape(doc, at);
+      *slot = value(tape_slot{doc, at});
       continue;
     }
-    members.emplace_back(std::string(k), value_on_tape(doc, at));
+    members.emplace_back(std::string(k), tape_slot{doc, at});
   }
   return members;
 }
@@ -769,7 +746,7 @@ value::array_t level_of_array(const lazy_element& l) {
   value::array_t elements;
   elements.reserve(count_of(tape[ref.json_index]));
   for (std::size_t i = ref.json_index + 1; i < close; i = detail::after_value(tape, i)) {
-    elements.push_back(value_on_tape(ref.doc, i));
+    elements.emplace_back(tape_slot{ref.doc, i});
   }
   return elements;
 }
@@ -784,6 +761,35 @@ namespace coco_admit {
 
 // One level, as the eager conversion would build it (repeated keys: the last value at the first position), with
 // the arrays and objects inside left lazy. The depth limit was checked when the lazy root was made.
+value::variant_t value::from_tape(const tape_slot& slot) noexcept {
+  // What convert() builds: numbers beyond int64 as doubles, strings as views of the document, arrays and objects as
+  // lazy values of their own. The variant is returned, not a value, so that the constructor builds v_ from it in
+  // place: a member of a converted level then costs no move and no destruction of a temporary.
+  const auto* doc = static_cast<const simdjson::dom::document*>(slot.document);
+  const std::uint64_t word = doc->tape[slot.index];
+  switch (static_cast<char>(word >> 56)) {
+    case '"': {
+      const std::string_view text = json::detail::string_on_tape(*doc, word);
+      return variant_t(std::in_place_type<lazy_string>, lazy_string{text.data(), text.size()});
+    }
+    case 'l':
+      return variant_t(std::in_place_type<std::int64_t>, static_cast<std::int64_t>(doc->tape[slot.index + 1]));
+    case 'u':  // beyond int64, as Go's float64 decoding
+      return variant_t(std::in_place_type<double>, static_cast<double>(doc->tape[slot.index + 1]));
+    case 'd': return variant_t(std::in_place_type<double>, std::bit_cast<double>(doc->tape[slot.index + 1]));
+    case 't': return variant_t(std::in_place_type<bool>, true);
+    case 'f': return variant_t(std::in_place_type<bool>, false);
+    case '{':
+    case '[':
+      return variant_t(std::in_place_type<lazy_element>,
+                       json::detail::lazy_of(json::detail::element_at(simdjson::internal::tape_ref(doc, slot.index)),
+                                             static_cast<char>(word >> 56) == '{'));
+    default: return variant_t();  // 'n'
+  }
+}
+
+value::value(const tape_slot& slot) noexcept : v_(from_tape(slot)) {}
+
 void value::convert_lazy() const {
   const lazy_element& l = *std::get_if<lazy_index>(&v_);
   value level = l.object ? value(json::level_of_object(l)) : value(json::level_of_array(l));

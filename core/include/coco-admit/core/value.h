@@ -61,6 +61,13 @@ struct lazy_string {
   std::size_t size = 0;
 };
 
+/// Where a value lies on a parsed request's tape: a simdjson document and the index of the value's word. json.cc
+/// converts a lazy level member by member from these, constructing each value where it will live.
+struct tape_slot {
+  const void* document;
+  std::size_t index;
+};
+
 class value {
  public:
   enum class kind : std::uint8_t { null, boolean, integer, number, string, array, object };
@@ -150,6 +157,9 @@ class value {
   const lazy_element* lazy() const noexcept { return std::get_if<lazy_index>(&v_); }
   explicit value(const lazy_element& l) noexcept;
   explicit value(const lazy_string& l) noexcept;
+  /// The value at `slot` as a conversion of its level makes it (json.cc). Implicit, so that a member or element is
+  /// built in place from its slot.
+  value(const tape_slot& slot) noexcept;
 
   /// Object member lookup; nullptr when not an object or no such key.
   const value* find(std::string_view key) const noexcept;
@@ -183,9 +193,10 @@ class value {
   /// Replaces a lazy string by its copy. Logically const, as convert_lazy().
   void own_string() const;
 
-  mutable std::variant<std::monostate, bool, std::int64_t, double, std::string, array_t, object_t, lazy_element,
-                       lazy_string>
-      v_;
+  using variant_t = std::variant<std::monostate, bool, std::int64_t, double, std::string, array_t, object_t,
+                                 lazy_element, lazy_string>;
+  static variant_t from_tape(const tape_slot& slot) noexcept;
+  mutable variant_t v_;
 };
 
 struct member {
