@@ -627,32 +627,49 @@ std::string serialize_pretty(const value& v) {
   return out;
 }
 
-void append_pointer_token(std::string_view token, std::string& out) {
-  // Keys such as io.katacontainers.config.hypervisor.cc_init_data are long, and every level of a map edit's
-  // pointer appends one: scanned 16 bytes a step.
-  std::size_t plain = 0;
+namespace {
+// The index of the first '~' or '/' of `token` from `from` on, or its size. Keys such as
+// io.katacontainers.config.hypervisor.cc_init_data are long and label keys hold a '/': 16 bytes a step, then 8.
+std::size_t next_to_escape(std::string_view token, std::size_t from) noexcept {
+  const char* p = token.data();
+  const std::size_t n = token.size();
+  std::size_t i = from;
 #if defined(__SSE2__)
   const __m128i tilde16 = _mm_set1_epi8('~');
   const __m128i slash16 = _mm_set1_epi8('/');
-  for (; plain + 16 <= token.size(); plain += 16) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(token.data() + plain));
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
     const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, tilde16), _mm_cmpeq_epi8(x, slash16)));
-    if (mask != 0) {
-      plain += static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(mask)));
+    if (mask != 0) return i + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(mask)));
+  }
+#endif
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p + i, 8);
+    // "Has a zero byte" on x XOR each byte: the lowest flagged byte is exact (borrows only run upwards).
+    const std::uint64_t t = x ^ (ones * '~');
+    const std::uint64_t s = x ^ (ones * '/');
+    const std::uint64_t hit = (((t - ones) & ~t) | ((s - ones) & ~s)) & highs;
+    if (hit != 0) {
+      if constexpr (std::endian::native == std::endian::little) return i + static_cast<std::size_t>(std::countr_zero(hit)) / 8;
       break;
     }
   }
-#endif
-  while (plain < token.size() && token[plain] != '~' && token[plain] != '/') ++plain;
-  if (plain == token.size()) {
-    out.append(token);
-    return;
-  }
-  out.append(token.substr(0, plain));
-  for (char c : token.substr(plain)) {
-    if (c == '~') out.append("~0", 2);
-    else if (c == '/') out.append("~1", 2);
-    else out.push_back(c);
+  while (i < n && p[i] != '~' && p[i] != '/') ++i;
+  return i;
+}
+}  // namespace
+
+void append_pointer_token(std::string_view token, std::string& out) {
+  // Runs between the bytes to escape go in one piece each: most keys have none, a label key one '/'.
+  for (std::size_t from = 0;;) {
+    const std::size_t at = next_to_escape(token, from);
+    out.append(token.data() + from, at - from);
+    if (at == token.size()) return;
+    out.append(token[at] == '~' ? "~0" : "~1", 2);
+    from = at + 1;
   }
 }
 

@@ -400,4 +400,17 @@ TEST(JsonPointer, TokensAreEscapedAtEveryPositionAndResolveBack) {
       ASSERT_EQ(out, std::string(len, 'k'));
     }
   }
+  // Two to escape in one long key, each in every position (a label key such as app.kubernetes.io/name has one).
+  for (std::size_t first = 0; first < 40; ++first) {
+    for (std::size_t second = first + 1; second < 40; ++second) {
+      std::string key(40, 'k');
+      key[first] = '/';
+      key[second] = '~';
+      std::string want;
+      for (char c : key) want += c == '/' ? "~1" : c == '~' ? "~0" : std::string(1, c);
+      std::string out;
+      json::append_pointer_token(key, out);
+      ASSERT_EQ(out, want) << first << " " << second;
+    }
+  }
 }

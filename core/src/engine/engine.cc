@@ -128,6 +128,7 @@ class evaluator {
       edits_log_.emplace();
       // A pod's patch, initdata annotation included, usually fits: it is then written without being moved.
       edits_log_->ops.reserve(2048);
+      edits_log_->pointer.reserve(256);  // the deepest pointer of a pod's edits, with room to spare
       edits_log_->ops = "[";  // closed in run(): the log is the patch, with no copy to bracket it
     }
   }
