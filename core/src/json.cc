@@ -246,45 +246,60 @@ constexpr std::array<bool, 256> make_special() {
 }
 constexpr auto special = make_special();
 
-// Offset of the first special byte at or after `i` (or `n`). Sixteen bytes at
-// a time with SSE2 (every x86-64 has it), then eight in a word: Kubernetes
-// strings are mostly plain ASCII, and the per-byte loop was the hottest part of
-// serialising a review. A patch quotes the initdata annotation, a few KB, whole.
+constexpr std::uint64_t byte_ones = 0x0101010101010101ULL;
+constexpr std::uint64_t byte_highs = 0x8080808080808080ULL;
+
+// The high bit of each byte of `x` that equals `c` (the classic "has a zero byte" test on x XOR c): the lowest
+// flagged byte is exact, since borrows only run towards higher bytes.
+constexpr std::uint64_t bytes_equal_to(std::uint64_t x, char c) noexcept {
+  const std::uint64_t d = x ^ (byte_ones * static_cast<unsigned char>(c));
+  return (d - byte_ones) & ~d & byte_highs;
+}
+
+// The offset of the first byte at or after `i` (or `n`) that the predicates flag: sixteen bytes a step with SSE2
+// (every x86-64 has it; `block` gives a byte mask of a 16-byte vector), then eight in a word (`word` gives the high
+// bit of each flagged byte, exact for the lowest), then one at a time (`byte`). Strings and keys of a review are
+// mostly plain, so the byte loop runs only for the last few.
+template <class Block, class Word, class Byte>
+[[gnu::always_inline]] inline std::size_t first_flagged(const char* p, std::size_t i, std::size_t n, Block block,
+                                                        Word word, Byte byte) noexcept {
+#if defined(__SSE2__)
+  for (; i + 16 <= n; i += 16) {
+    const int mask = _mm_movemask_epi8(block(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i))));
+    if (mask != 0) return i + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(mask)));
+  }
+#else
+  (void)block;
+#endif
+  if constexpr (std::endian::native == std::endian::little) {
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t x;
+      std::memcpy(&x, p + i, 8);
+      if (const std::uint64_t hit = word(x); hit != 0) return i + static_cast<std::size_t>(std::countr_zero(hit)) / 8;
+    }
+  }
+  while (i < n && !byte(p[i])) ++i;
+  return i;
+}
+
+// Offset of the first special byte at or after `i` (or `n`). Kubernetes strings are mostly plain ASCII, and the
+// per-byte loop was the hottest part of serialising a review. A patch quotes the initdata annotation, a few KB,
+// whole.
 std::size_t skip_plain(const char* p, std::size_t i, std::size_t n) {
 #if defined(__SSE2__)
-  const __m128i quote16 = _mm_set1_epi8('"');
-  const __m128i backslash16 = _mm_set1_epi8('\\');
-  const __m128i space16 = _mm_set1_epi8(0x20);
-  for (; i + 16 <= n; i += 16) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+  const auto block = [](__m128i x) {
     // A signed compare: bytes from 0x80 up are negative, so "below a space" also flags them.
-    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote16), _mm_cmpeq_epi8(x, backslash16)),
-                                     _mm_cmplt_epi8(x, space16));
-    if (const int mask = _mm_movemask_epi8(hit); mask != 0) {
-      return i + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(mask)));
-    }
-  }
+    return _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                        _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+  };
+#else
+  const auto block = nullptr;
 #endif
-  constexpr std::uint64_t ones = 0x0101010101010101ULL;
-  constexpr std::uint64_t highs = 0x8080808080808080ULL;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t x;
-    std::memcpy(&x, p + i, 8);
-    const std::uint64_t q = x ^ (ones * '"');
-    const std::uint64_t b = x ^ (ones * '\\');
-    // The classic "has a zero byte" / "has a byte below k" tests: the lowest
-    // flagged byte is exact (borrows only propagate towards higher bytes).
-    const std::uint64_t below_space = (x - ones * 0x20) & ~x;
-    const std::uint64_t quote = (q - ones) & ~q;
-    const std::uint64_t backslash = (b - ones) & ~b;
-    const std::uint64_t hit = (below_space | quote | backslash | x) & highs;
-    if (hit != 0) {
-      if constexpr (std::endian::native == std::endian::little) return i + static_cast<std::size_t>(std::countr_zero(hit)) / 8;
-      break;
-    }
-  }
-  while (i < n && !special[static_cast<unsigned char>(p[i])]) ++i;
-  return i;
+  const auto word = [](std::uint64_t x) {
+    const std::uint64_t below_space = (x - byte_ones * 0x20) & ~x;  // "has a byte below k", with x's high bits
+    return bytes_equal_to(x, '"') | bytes_equal_to(x, '\\') | ((below_space | x) & byte_highs);
+  };
+  return first_flagged(p, i, n, block, word, [](char c) { return special[static_cast<unsigned char>(c)]; });
 }
 
 }  // namespace
@@ -631,34 +646,16 @@ namespace {
 // The index of the first '~' or '/' of `token` from `from` on, or its size. Keys such as
 // io.katacontainers.config.hypervisor.cc_init_data are long and label keys hold a '/': 16 bytes a step, then 8.
 std::size_t next_to_escape(std::string_view token, std::size_t from) noexcept {
-  const char* p = token.data();
-  const std::size_t n = token.size();
-  std::size_t i = from;
 #if defined(__SSE2__)
-  const __m128i tilde16 = _mm_set1_epi8('~');
-  const __m128i slash16 = _mm_set1_epi8('/');
-  for (; i + 16 <= n; i += 16) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, tilde16), _mm_cmpeq_epi8(x, slash16)));
-    if (mask != 0) return i + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(mask)));
-  }
+  const auto block = [](__m128i x) {
+    return _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('~')), _mm_cmpeq_epi8(x, _mm_set1_epi8('/')));
+  };
+#else
+  const auto block = nullptr;
 #endif
-  constexpr std::uint64_t ones = 0x0101010101010101ULL;
-  constexpr std::uint64_t highs = 0x8080808080808080ULL;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t x;
-    std::memcpy(&x, p + i, 8);
-    // "Has a zero byte" on x XOR each byte: the lowest flagged byte is exact (borrows only run upwards).
-    const std::uint64_t t = x ^ (ones * '~');
-    const std::uint64_t s = x ^ (ones * '/');
-    const std::uint64_t hit = (((t - ones) & ~t) | ((s - ones) & ~s)) & highs;
-    if (hit != 0) {
-      if constexpr (std::endian::native == std::endian::little) return i + static_cast<std::size_t>(std::countr_zero(hit)) / 8;
-      break;
-    }
-  }
-  while (i < n && p[i] != '~' && p[i] != '/') ++i;
-  return i;
+  return first_flagged(token.data(), from, token.size(), block,
+                       [](std::uint64_t x) { return bytes_equal_to(x, '~') | bytes_equal_to(x, '/'); },
+                       [](char c) { return c == '~' || c == '/'; });
 }
 }  // namespace
 
