@@ -331,7 +331,9 @@ TEST(Jmespath, FunctionNames) {
                            "pattern_match", "label_match", "compare", "equal_fold", "to_boolean", "truncate",
                            "parse_json", "parse_yaml", "items", "object_from_lists", "lookup", "add", "subtract",
                            "multiply", "divide", "modulo", "round", "semver_compare", "path_canonicalize", "sha256",
-                           "sha1", "md5", "image_normalize", "is_external_url"}) {
+                           "sha1", "md5", "image_normalize", "is_external_url", "time_add", "time_after", "time_before",
+                           "time_between", "time_diff", "time_parse", "time_since", "time_to_cron", "time_truncate",
+                           "time_utc"}) {
     EXPECT_TRUE(unique.count(want)) << want;
   }
 }

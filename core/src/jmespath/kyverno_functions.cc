@@ -1,8 +1,10 @@
 // Kyverno's JMESPath functions (kyverno pkg/engine/jmespath: functions.go,
 // arithmetic.go, ...), with Kyverno's argument types and Go's string/number
-// semantics. Left out on purpose: time_now*/random (non-deterministic), the
-// other time_* helpers, and x509_decode (its output is Go's x509.Certificate
-// struct marshaled field by field, which we cannot reproduce faithfully).
+// semantics. Left out on purpose: time_now, time_now_utc and random (they read
+// a clock or a random source, and every evaluation must be reproducible
+// offline; time_since without its second timestamp is refused for the same
+// reason), and x509_decode (its output is Go's x509.Certificate struct
+// marshaled field by field, which we cannot reproduce faithfully).
 #include <openssl/evp.h>
 #include <re2/re2.h>
 
@@ -15,6 +17,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "coco-admit/core/duration.h"
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/member_index.h"
 #include "coco-admit/core/quantity.h"
@@ -511,13 +514,14 @@ result<operand> to_operand(call& c, std::size_t i) {
     // Kyverno tries resource.ParseQuantity before time.ParseDuration, so "1m"
     // is one milli-unit, not a minute.
     if (auto q = parse_quantity(v.as_string()); q.ok()) return operand{operand::quantity_kind, 0, 0, *q};
-    std::int64_t d = 0;
-    if (go_time::parse_duration(v.as_string(), d)) return operand{operand::duration, 0, d, {}};
+    if (may_be_go_duration(v.as_string_view())) {
+      if (auto d = parse_go_duration(v.as_string_view()); d.ok()) return operand{operand::duration, 0, *d, {}};
+    }
   }
   return c.invalid_type("argument " + ordinal(i) + " must be a number, a quantity or a duration");
 }
 
-value duration_value(std::int64_t nanos) { return value(go_time::format_duration(nanos)); }
+value duration_value(std::int64_t nanos) { return value(format_go_duration(nanos)); }
 
 /// Go's time.Duration(float64(d) * f), saturating instead of wrapping.
 std::int64_t scale_duration(std::int64_t d, double f) {
@@ -651,9 +655,10 @@ result<value> fn_sum(call& c) {
   }
   std::int64_t total = 0;
   for (const value& x : a) {
-    std::int64_t d;
-    if (parse_quantity(x.as_string()).ok() || !go_time::parse_duration(x.as_string(), d)) return bad();
-    if (add_overflows(total, d, total)) return c.invalid_value("duration overflow");
+    if (parse_quantity(x.as_string()).ok()) return bad();
+    auto d = parse_go_duration(x.as_string_view());
+    if (!d.ok()) return bad();
+    if (add_overflows(total, *d, total)) return c.invalid_value("duration overflow");
   }
   return duration_value(total);
 }
@@ -997,6 +1002,113 @@ result<value> fn_is_external_url(call& c) {
   return value(true);
 }
 
+// ---------------------------------------------------------------- time (Kyverno's time.go)
+
+// getTimeArg: an argument read with time.Parse(time.RFC3339, ...).
+result<go_time::instant> time_arg(call& c, std::size_t i) {
+  go_time::instant t;
+  std::string why;
+  if (!go_time::parse("2006-01-02T15:04:05Z07:00", c.arg(i).as_string_view(), t, why)) return c.invalid_value(why);
+  return t;
+}
+
+// getDurationArg: an argument read with time.ParseDuration.
+result<std::int64_t> duration_arg(call& c, std::size_t i) {
+  auto d = parse_go_duration(c.arg(i).as_string_view());
+  if (!d.ok()) return c.invalid_value(d.err().message);
+  return *d;
+}
+
+result<value> fn_time_add(call& c) {
+  auto t = time_arg(c, 0);
+  if (!t.ok()) return t.err();
+  auto d = duration_arg(c, 1);
+  if (!d.ok()) return d.err();
+  return value(go_time::format_rfc3339(go_time::add(*t, *d)));
+}
+
+result<value> fn_time_after(call& c) {
+  auto t1 = time_arg(c, 0);
+  if (!t1.ok()) return t1.err();
+  auto t2 = time_arg(c, 1);
+  if (!t2.ok()) return t2.err();
+  return value(go_time::compare(*t1, *t2) > 0);
+}
+
+result<value> fn_time_before(call& c) {
+  auto t1 = time_arg(c, 0);
+  if (!t1.ok()) return t1.err();
+  auto t2 = time_arg(c, 1);
+  if (!t2.ok()) return t2.err();
+  return value(go_time::compare(*t1, *t2) < 0);
+}
+
+// Strictly between: t.After(start) && t.Before(end).
+result<value> fn_time_between(call& c) {
+  auto t = time_arg(c, 0);
+  if (!t.ok()) return t.err();
+  auto start = time_arg(c, 1);
+  if (!start.ok()) return start.err();
+  auto end = time_arg(c, 2);
+  if (!end.ok()) return end.err();
+  return value(go_time::compare(*t, *start) > 0 && go_time::compare(*t, *end) < 0);
+}
+
+// t2.Sub(t1).String()
+result<value> fn_time_diff(call& c) {
+  auto t1 = time_arg(c, 0);
+  if (!t1.ok()) return t1.err();
+  auto t2 = time_arg(c, 1);
+  if (!t2.ok()) return t2.err();
+  return duration_value(go_time::sub(*t2, *t1));
+}
+
+// time.Parse(layout, ts) in RFC 3339.
+result<value> fn_time_parse(call& c) {
+  go_time::instant t;
+  std::string why;
+  if (!go_time::parse(c.arg(0).as_string_view(), c.arg(1).as_string_view(), t, why)) return c.invalid_value(why);
+  return value(go_time::format_rfc3339(t));
+}
+
+// The duration from ts1 to ts2, both read with the layout (RFC 3339 when it is empty). Kyverno takes an empty ts2
+// as now, which would make the answer depend on when it is asked: refused, with the reason.
+result<value> fn_time_since(call& c) {
+  const std::string_view layout = c.arg(0).as_string_view().empty() ? "2006-01-02T15:04:05Z07:00" : c.arg(0).as_string_view();
+  if (c.arg(2).as_string_view().empty()) {
+    return c.failed("the second time is empty, and Kyverno would read the clock for it: coco-admit reads no clock, "
+                    "so that every evaluation can be reproduced offline; pass both times");
+  }
+  go_time::instant t1, t2;
+  std::string why;
+  if (!go_time::parse(layout, c.arg(1).as_string_view(), t1, why)) return c.invalid_value(why);
+  if (!go_time::parse(layout, c.arg(2).as_string_view(), t2, why)) return c.invalid_value(why);
+  return duration_value(go_time::sub(t2, t1));
+}
+
+// "minute hour day month weekday" of the time in UTC.
+result<value> fn_time_to_cron(call& c) {
+  auto t = time_arg(c, 0);
+  if (!t.ok()) return t.err();
+  const go_time::civil_time u = go_time::civil_of(go_time::in_utc(*t));
+  return value(std::to_string(u.minute) + " " + std::to_string(u.hour) + " " + std::to_string(u.day) + " " +
+               std::to_string(u.month) + " " + std::to_string(u.weekday));
+}
+
+result<value> fn_time_truncate(call& c) {
+  auto t = time_arg(c, 0);
+  if (!t.ok()) return t.err();
+  auto d = duration_arg(c, 1);
+  if (!d.ok()) return d.err();
+  return value(go_time::format_rfc3339(go_time::truncate(*t, *d)));
+}
+
+result<value> fn_time_utc(call& c) {
+  auto t = time_arg(c, 0);
+  if (!t.ok()) return t.err();
+  return value(go_time::format_rfc3339(go_time::in_utc(*t)));
+}
+
 constexpr std::uint16_t str_or_num = t_string | t_number;
 
 const function_def table[] = {
@@ -1031,6 +1143,16 @@ const function_def table[] = {
     {"split", 2, false, {t_string, t_string}, fn_split},
     {"subtract", 2, false, {t_any, t_any}, fn_subtract},
     {"sum", 1, false, {t_array}, fn_sum},
+    {"time_add", 2, false, {t_string, t_string}, fn_time_add},
+    {"time_after", 2, false, {t_string, t_string}, fn_time_after},
+    {"time_before", 2, false, {t_string, t_string}, fn_time_before},
+    {"time_between", 3, false, {t_string, t_string, t_string}, fn_time_between},
+    {"time_diff", 2, false, {t_string, t_string}, fn_time_diff},
+    {"time_parse", 2, false, {t_string, t_string}, fn_time_parse},
+    {"time_since", 3, false, {t_string, t_string, t_string}, fn_time_since},
+    {"time_to_cron", 1, false, {t_string}, fn_time_to_cron},
+    {"time_truncate", 2, false, {t_string, t_string}, fn_time_truncate},
+    {"time_utc", 1, false, {t_string}, fn_time_utc},
     {"to_boolean", 1, false, {t_string}, fn_to_boolean},
     {"to_lower", 1, false, {t_string}, fn_to_lower},
     {"to_upper", 1, false, {t_string}, fn_to_upper},
