@@ -171,8 +171,10 @@ bool atoi(std::string_view s, std::int64_t& out) {
   return true;
 }
 
-// getnum: one or two digits (two when fixed).
+// getnum: one or two digits (two when fixed). On failure `out` is 0, as Go's getnum returns, and the range checks
+// after it read that 0, not the field's earlier value.
 bool getnum(std::string_view& s, bool fixed, int& out) {
+  out = 0;
   if (!is_digit(s, 0)) return false;
   if (!is_digit(s, 1)) {
     if (fixed) return false;
@@ -187,6 +189,7 @@ bool getnum(std::string_view& s, bool fixed, int& out) {
 
 // getnum3: one to three digits (three when fixed).
 bool getnum3(std::string_view& s, bool fixed, int& out) {
+  out = 0;
   int n = 0;
   std::size_t i = 0;
   for (; i < 3 && is_digit(s, i); ++i) n = n * 10 + (s[i] - '0');

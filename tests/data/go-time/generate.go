@@ -2,8 +2,8 @@
 // functions as Kyverno's pkg/engine/jmespath/time.go writes them). tests/core/jmespath_time_test.cc holds coco-admit's
 // port to every row. Go is no build dependency: regenerate by hand after changing the cases, in a Kyverno pod's zone:
 //
-//   apt-get install golang-go   # Debian 12: Go 1.19
-//   cd tests/data/go-time && TZ=UTC go run generate.go > cases.tsv
+//	apt-get install golang-go   # Debian 12: Go 1.19
+//	cd tests/data/go-time && TZ=UTC go run generate.go > cases.tsv
 //
 // A row is `expression<TAB>JSON result`, or `expression<TAB>!Go's error text`.
 package main
@@ -86,6 +86,8 @@ func main() {
 		{"15:04:05.999", "10:00:00"}, {"15:04:05.999", "10:00:00.123456789999"}, {"06", "69"}, {"06", "68"}, {"06", "-1"},
 		{"2006-01-02 -07:00:00", "2020-01-01 -00:00:01"}, {"2006-01-02", "2020-01-02   "}, {"2006 01  02", "2020 01 02"},
 		{"3 pm", "3 PM"}, {"3 PM", "11 pm"}, {"_2", "3"}, {"02", "3"}, {"002", "45"}, {"2006-01-02T15:04:05Z0700", "2020-01-02T03:04:05Z"},
+		// A failed number reads as 0 in the range check after it (found by a random differential run).
+		{"15203", "19991monday"}, {"1503,999", "224monday"}, {"15:04 3", "23:10 x"},
 	}
 	for _, b := range broken {
 		e := "time_parse(" + q(b[0]) + ", " + q(b[1]) + ")"
