@@ -82,7 +82,7 @@ INSTANTIATE_TEST_SUITE_P(
                   {"PASS  allowed-runtimeclasses/check-runtimeclass  Pod/default/pod-runc  result=fail"}},
         test_case{"mutate_policies_cascade_in_file_order", data("pass/file-order"), 0, "2 passed, 0 failed",
                   {"PASS  aa-copy-tier/copy-tier  Pod/shop/app  result=pass"}},
-        test_case{"whole_pass_tree", data("pass"), 0, "19 passed, 0 failed", {}},
+        test_case{"whole_pass_tree", data("pass"), 0, "24 passed, 0 failed", {}},
         test_case{"detailed_results_flag", "-v " + data("pass/validate-labels"), 0, "6 passed, 0 failed",
                   {"label `team` is required"}},
         test_case{"expected_failures_exit_1", data("fail"), 1, "2 passed, 2 failed",
