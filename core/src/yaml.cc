@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "coco-admit/core/json.h"
+#include "go_time.h"
 
 namespace coco_admit::yaml {
 namespace {
@@ -264,6 +265,22 @@ result<std::vector<document>> load_file(const std::string& path) {
 }
 
 namespace {
+// Whether a plain scalar would read back as a timestamp in YAML 1.1, as go-yaml v2 reads it (parseTimestamp: four
+// digits and a dash, then one of its layouts). Kubernetes tools write such strings quoted
+// (`creationTimestamp: "2026-11-28T10:00:00Z"`), and a YAML 1.1 reader would take them for dates otherwise.
+bool reads_as_timestamp(std::string_view s) {
+  std::size_t digits = 0;
+  while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+  if (digits != 4 || digits == s.size() || s[digits] != '-') return false;
+  for (std::string_view layout : {"2006-1-2T15:4:5.999999999Z07:00", "2006-1-2t15:4:5.999999999Z07:00",
+                                  "2006-1-2 15:4:5.999999999", "2006-1-2"}) {
+    go_time::instant t;
+    std::string why;
+    if (go_time::parse(layout, s, t, why)) return true;
+  }
+  return false;
+}
+
 void emit_value(YAML::Emitter& out, const value& v) {
   switch (v.type()) {
     case value::kind::null: out << YAML::Null; break;
@@ -277,7 +294,9 @@ void emit_value(YAML::Emitter& out, const value& v) {
     }
     case value::kind::string: {
       value probe = resolve_scalar(YAML::Node(v.as_string()));
-      if (!probe.is_string() || v.as_string().empty()) out << YAML::DoubleQuoted;
+      if (!probe.is_string() || v.as_string().empty() || reads_as_timestamp(v.as_string_view())) {
+        out << YAML::DoubleQuoted;
+      }
       out << v.as_string();
       break;
     }

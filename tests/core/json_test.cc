@@ -59,6 +59,26 @@ TEST(Yaml, ScalarsAreTypedLikeKubernetes) {
   EXPECT_EQ(r.find("g")->as_string(), "true");
 }
 
+TEST(Yaml, StringsThatReadAsTimestampsInYaml11AreWrittenQuoted) {
+  value v = value::object();
+  for (const char* t : {"2023-06-01T10:00:00Z", "2023-6-1", "2023-06-01 10:00:00.5", "2023-06-01t10:00:00+01:00"}) {
+    v.set(t, value(t));
+  }
+  for (const char* t : {"2023-06-01x", "12023-06-01", "2023-13-01", "version 2023-06-01", "2023-06"}) v.set(t, value(t));
+  const std::string out = yaml::emit(v);
+  for (const char* quoted : {"\"2023-06-01T10:00:00Z\"", "\"2023-6-1\"", "\"2023-06-01 10:00:00.5\"",
+                             "\"2023-06-01t10:00:00+01:00\""}) {
+    EXPECT_NE(out.find(quoted), std::string::npos) << quoted << " in\n" << out;
+  }
+  for (const char* plain : {": 2023-06-01x\n", ": 12023-06-01\n", ": 2023-13-01\n", ": version 2023-06-01\n", ": 2023-06\n"}) {
+    EXPECT_NE(out.find(plain), std::string::npos) << plain << " in\n" << out;
+  }
+  // Read back, every value is the string it was.
+  auto back = yaml::parse_one(out);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->root, v);
+}
+
 TEST(Yaml, MultiDocumentAndPositions) {
   auto docs = yaml::parse_all("a: 1\n---\nspec:\n  rules:\n  - name: x\n", "p.yaml");
   ASSERT_TRUE(docs.ok());

@@ -24,7 +24,7 @@
 #include "coco-admit/core/wildcard.h"
 #include "coco-admit/core/yaml.h"
 #include "jmespath/functions.h"
-#include "jmespath/go_time.h"
+#include "go_time.h"
 #include "jmespath/utf8.h"
 #include "memo.h"
 

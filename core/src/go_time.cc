@@ -1,11 +1,11 @@
 // Port of Go's time.Parse, Time.Format(time.RFC3339) and the instant arithmetic Kyverno's time functions call
 // (Go 1.19 src/time/format.go parse and nextStdChunk, time.go Add, Sub, Truncate). Debian has no C++ library that
 // reads Go's layouts ("Mon Jan _2 15:04:05 2006"), and the functions must answer as Kyverno does, errors included.
-#include "jmespath/go_time.h"
+#include "go_time.h"
 
 #include <array>
 
-namespace coco_admit::jmespath::detail::go_time {
+namespace coco_admit::go_time {
 namespace {
 
 // The layout elements (Go's std* constants).
@@ -695,4 +695,4 @@ int compare(const instant& t, const instant& u) noexcept {
   return 0;
 }
 
-}  // namespace coco_admit::jmespath::detail::go_time
+}  // namespace coco_admit::go_time

@@ -1,6 +1,7 @@
 // Go's time.Time as Kyverno's time_* JMESPath functions use it: an instant (Unix seconds and nanoseconds) with the
 // zone offset it was written in, read with time.Parse and written with time.RFC3339 (src/time/format.go and
-// time.go, ported). Durations are coco_admit::parse_go_duration and format_go_duration (duration.h).
+// time.go, ported). Durations are coco_admit::parse_go_duration and format_go_duration (duration.h). The YAML
+// writer uses the parser too, to tell which strings go-yaml would read as timestamps.
 //
 // Parsing runs as in a Kyverno pod, whose Local zone is UTC: a numeric offset is kept as written, a zone
 // abbreviation other than UTC gets offset 0 (GMT+h its hours), as Go records an abbreviation it does not know.
@@ -10,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace coco_admit::jmespath::detail::go_time {
+namespace coco_admit::go_time {
 
 struct instant {
   std::int64_t unix_seconds = 0;  ///< seconds since 1970-01-01T00:00:00Z
@@ -39,4 +40,4 @@ std::int64_t sub(const instant& t, const instant& u) noexcept;  ///< t.Sub(u): s
 instant truncate(const instant& t, std::int64_t nanos) noexcept;  ///< t.Truncate(d): multiples of d since year 1
 int compare(const instant& t, const instant& u) noexcept;  ///< <0, 0, >0 as t is before, equal to, after u
 
-}  // namespace coco_admit::jmespath::detail::go_time
+}  // namespace coco_admit::go_time
