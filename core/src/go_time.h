@@ -26,6 +26,9 @@ struct civil_time {
   int weekday = 0;  ///< 0 is Sunday
 };
 
+/// time.RFC3339, the layout Kyverno reads every time argument with.
+inline constexpr std::string_view rfc3339 = "2006-01-02T15:04:05Z07:00";
+
 /// time.Parse(layout, text). False with Go's error text in `error` ("parsing time \"x\" as \"2006\": cannot parse
 /// \"x\" as \"2006\"").
 bool parse(std::string_view layout, std::string_view text, instant& out, std::string& error);

@@ -9,6 +9,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -1004,12 +1005,15 @@ result<value> fn_is_external_url(call& c) {
 
 // ---------------------------------------------------------------- time (Kyverno's time.go)
 
-// getTimeArg: an argument read with time.Parse(time.RFC3339, ...).
-result<go_time::instant> time_arg(call& c, std::size_t i) {
-  go_time::instant t;
+// getTimeArg for the first N arguments, in order (the first that is no RFC 3339 time is the error).
+template <std::size_t N>
+result<std::array<go_time::instant, N>> time_args(call& c) {
+  std::array<go_time::instant, N> out;
   std::string why;
-  if (!go_time::parse("2006-01-02T15:04:05Z07:00", c.arg(i).as_string_view(), t, why)) return c.invalid_value(why);
-  return t;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (!go_time::parse(go_time::rfc3339, c.arg(i).as_string_view(), out[i], why)) return c.invalid_value(why);
+  }
+  return out;
 }
 
 // getDurationArg: an argument read with time.ParseDuration.
@@ -1020,47 +1024,37 @@ result<std::int64_t> duration_arg(call& c, std::size_t i) {
 }
 
 result<value> fn_time_add(call& c) {
-  auto t = time_arg(c, 0);
+  auto t = time_args<1>(c);
   if (!t.ok()) return t.err();
   auto d = duration_arg(c, 1);
   if (!d.ok()) return d.err();
-  return value(go_time::format_rfc3339(go_time::add(*t, *d)));
+  return value(go_time::format_rfc3339(go_time::add((*t)[0], *d)));
 }
 
 result<value> fn_time_after(call& c) {
-  auto t1 = time_arg(c, 0);
-  if (!t1.ok()) return t1.err();
-  auto t2 = time_arg(c, 1);
-  if (!t2.ok()) return t2.err();
-  return value(go_time::compare(*t1, *t2) > 0);
+  auto t = time_args<2>(c);
+  if (!t.ok()) return t.err();
+  return value(go_time::compare((*t)[0], (*t)[1]) > 0);
 }
 
 result<value> fn_time_before(call& c) {
-  auto t1 = time_arg(c, 0);
-  if (!t1.ok()) return t1.err();
-  auto t2 = time_arg(c, 1);
-  if (!t2.ok()) return t2.err();
-  return value(go_time::compare(*t1, *t2) < 0);
+  auto t = time_args<2>(c);
+  if (!t.ok()) return t.err();
+  return value(go_time::compare((*t)[0], (*t)[1]) < 0);
 }
 
 // Strictly between: t.After(start) && t.Before(end).
 result<value> fn_time_between(call& c) {
-  auto t = time_arg(c, 0);
+  auto t = time_args<3>(c);
   if (!t.ok()) return t.err();
-  auto start = time_arg(c, 1);
-  if (!start.ok()) return start.err();
-  auto end = time_arg(c, 2);
-  if (!end.ok()) return end.err();
-  return value(go_time::compare(*t, *start) > 0 && go_time::compare(*t, *end) < 0);
+  return value(go_time::compare((*t)[0], (*t)[1]) > 0 && go_time::compare((*t)[0], (*t)[2]) < 0);
 }
 
 // t2.Sub(t1).String()
 result<value> fn_time_diff(call& c) {
-  auto t1 = time_arg(c, 0);
-  if (!t1.ok()) return t1.err();
-  auto t2 = time_arg(c, 1);
-  if (!t2.ok()) return t2.err();
-  return duration_value(go_time::sub(*t2, *t1));
+  auto t = time_args<2>(c);
+  if (!t.ok()) return t.err();
+  return duration_value(go_time::sub((*t)[1], (*t)[0]));
 }
 
 // time.Parse(layout, ts) in RFC 3339.
@@ -1072,41 +1066,42 @@ result<value> fn_time_parse(call& c) {
 }
 
 // The duration from ts1 to ts2, both read with the layout (RFC 3339 when it is empty). Kyverno takes an empty ts2
-// as now, which would make the answer depend on when it is asked: refused, with the reason.
+// as now, which would make the answer depend on when it is asked: refused, with the reason (after ts1 is read, so
+// a bad ts1 is the error Kyverno gives).
 result<value> fn_time_since(call& c) {
-  const std::string_view layout = c.arg(0).as_string_view().empty() ? "2006-01-02T15:04:05Z07:00" : c.arg(0).as_string_view();
+  const std::string_view layout = c.arg(0).as_string_view().empty() ? go_time::rfc3339 : c.arg(0).as_string_view();
+  go_time::instant t1, t2;
+  std::string why;
+  if (!go_time::parse(layout, c.arg(1).as_string_view(), t1, why)) return c.invalid_value(why);
   if (c.arg(2).as_string_view().empty()) {
     return c.failed("the second time is empty, and Kyverno would read the clock for it: coco-admit reads no clock, "
                     "so that every evaluation can be reproduced offline; pass both times");
   }
-  go_time::instant t1, t2;
-  std::string why;
-  if (!go_time::parse(layout, c.arg(1).as_string_view(), t1, why)) return c.invalid_value(why);
   if (!go_time::parse(layout, c.arg(2).as_string_view(), t2, why)) return c.invalid_value(why);
   return duration_value(go_time::sub(t2, t1));
 }
 
 // "minute hour day month weekday" of the time in UTC.
 result<value> fn_time_to_cron(call& c) {
-  auto t = time_arg(c, 0);
+  auto t = time_args<1>(c);
   if (!t.ok()) return t.err();
-  const go_time::civil_time u = go_time::civil_of(go_time::in_utc(*t));
+  const go_time::civil_time u = go_time::civil_of(go_time::in_utc((*t)[0]));
   return value(std::to_string(u.minute) + " " + std::to_string(u.hour) + " " + std::to_string(u.day) + " " +
                std::to_string(u.month) + " " + std::to_string(u.weekday));
 }
 
 result<value> fn_time_truncate(call& c) {
-  auto t = time_arg(c, 0);
+  auto t = time_args<1>(c);
   if (!t.ok()) return t.err();
   auto d = duration_arg(c, 1);
   if (!d.ok()) return d.err();
-  return value(go_time::format_rfc3339(go_time::truncate(*t, *d)));
+  return value(go_time::format_rfc3339(go_time::truncate((*t)[0], *d)));
 }
 
 result<value> fn_time_utc(call& c) {
-  auto t = time_arg(c, 0);
+  auto t = time_args<1>(c);
   if (!t.ok()) return t.err();
-  return value(go_time::format_rfc3339(go_time::in_utc(*t)));
+  return value(go_time::format_rfc3339(go_time::in_utc((*t)[0])));
 }
 
 constexpr std::uint16_t str_or_num = t_string | t_number;
