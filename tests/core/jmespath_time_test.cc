@@ -2,6 +2,7 @@
 // package, see generate.go there) is evaluated and must give Go's result, or an error that ends with Go's text.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -17,8 +18,15 @@ struct time_case {
   std::string want;  ///< JSON, or "!" and Go's error text
 };
 
+// COCO_ADMIT_GO_TIME_CASES names another file of rows (tests/data/go-time/random.go writes a large one).
+std::string cases_path() {
+  const char* other = std::getenv("COCO_ADMIT_GO_TIME_CASES");
+  return other != nullptr && *other != '\0' ? std::string(other)
+                                            : std::string(COCO_ADMIT_SOURCE_DIR) + "/tests/data/go-time/cases.tsv";
+}
+
 std::vector<time_case> load_cases() {
-  std::ifstream in(std::string(COCO_ADMIT_SOURCE_DIR) + "/tests/data/go-time/cases.tsv", std::ios::binary);
+  std::ifstream in(cases_path(), std::ios::binary);
   std::vector<time_case> out;
   for (std::string line; std::getline(in, line);) {
     const std::size_t tab = line.find('\t');
@@ -30,20 +38,26 @@ std::vector<time_case> load_cases() {
 
 TEST(JmespathTime, EveryCaseAnswersAsGo) {
   const std::vector<time_case> cases = load_cases();
-  ASSERT_GT(cases.size(), 800u) << "tests/data/go-time/cases.tsv is missing or short";
+  ASSERT_GT(cases.size(), 800u) << cases_path() << " is missing or short";
   std::size_t errors = 0;
   for (const time_case& c : cases) {
     auto r = jmespath::search(c.expr, value::object());
     if (c.want[0] == '!') {
       ++errors;
       const std::string go_text = c.want.substr(1);
-      ASSERT_FALSE(r.ok()) << c.expr << " gave " << json::serialize(*r) << ", Go: " << go_text;
+      if (r.ok()) {
+        ADD_FAILURE() << c.expr << " gave " << json::serialize(*r) << ", Go: " << go_text;
+        continue;
+      }
       const std::string& got = r.err().message;
       EXPECT_TRUE(got.size() >= go_text.size() && got.compare(got.size() - go_text.size(), go_text.size(), go_text) == 0)
           << c.expr << "\n  got: " << got << "\n  Go:  " << go_text;
       continue;
     }
-    ASSERT_TRUE(r.ok()) << c.expr << ": " << r.err().message;
+    if (!r.ok()) {
+      ADD_FAILURE() << c.expr << ": " << r.err().message << ", Go: " << c.want;
+      continue;
+    }
     auto want = json::parse(c.want);
     ASSERT_TRUE(want.ok()) << c.want;
     EXPECT_EQ(*r, *want) << c.expr << " gave " << json::serialize(*r) << ", Go: " << c.want;

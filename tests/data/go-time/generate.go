@@ -6,6 +6,9 @@
 //	cd tests/data/go-time && TZ=UTC go run generate.go > cases.tsv
 //
 // A row is `expression<TAB>JSON result`, or `expression<TAB>!Go's error text`.
+// random.go writes a much larger set of random rows for a local run.
+//go:build ignore
+
 package main
 
 import (
