@@ -35,6 +35,19 @@ struct chunk {
 bool is_digit(std::string_view s, std::size_t i) { return i < s.size() && s[i] >= '0' && s[i] <= '9'; }
 bool starts_with_lower(std::string_view s) { return !s.empty() && s[0] >= 'a' && s[0] <= 'z'; }
 
+// The zone offset elements after their '-' or 'Z', longest first as Go tries them.
+struct zone_form {
+  std::string_view digits;
+  element numeric, iso8601;
+};
+constexpr zone_form zone_forms[] = {
+    {"070000", element::num_seconds_tz, element::iso8601_seconds_tz},
+    {"07:00:00", element::num_colon_seconds_tz, element::iso8601_colon_seconds_tz},
+    {"0700", element::num_tz, element::iso8601_tz},
+    {"07:00", element::num_colon_tz, element::iso8601_colon_tz},
+    {"07", element::num_short_tz, element::iso8601_short_tz},
+};
+
 // nextStdChunk: the first element of the layout, the text before it and the layout after it.
 chunk next_chunk(std::string_view layout) {
   auto at = [&](std::size_t i, element e, std::size_t len) { return chunk{layout.substr(0, i), e, 0, layout.substr(i + len)}; };
@@ -88,18 +101,11 @@ chunk next_chunk(std::string_view layout) {
         if (has(i, "pm")) return at(i, element::pm_lower, 2);
         break;
       case '-':
-        if (has(i, "-070000")) return at(i, element::num_seconds_tz, 7);
-        if (has(i, "-07:00:00")) return at(i, element::num_colon_seconds_tz, 9);
-        if (has(i, "-0700")) return at(i, element::num_tz, 5);
-        if (has(i, "-07:00")) return at(i, element::num_colon_tz, 6);
-        if (has(i, "-07")) return at(i, element::num_short_tz, 3);
-        break;
       case 'Z':
-        if (has(i, "Z070000")) return at(i, element::iso8601_seconds_tz, 7);
-        if (has(i, "Z07:00:00")) return at(i, element::iso8601_colon_seconds_tz, 9);
-        if (has(i, "Z0700")) return at(i, element::iso8601_tz, 5);
-        if (has(i, "Z07:00")) return at(i, element::iso8601_colon_tz, 6);
-        if (has(i, "Z07")) return at(i, element::iso8601_short_tz, 3);
+        // "-0700" is the offset always written as a number, "Z0700" the one written "Z" when zero (ISO 8601).
+        for (const zone_form& f : zone_forms) {
+          if (has(i + 1, f.digits)) return at(i, layout[i] == '-' ? f.numeric : f.iso8601, 1 + f.digits.size());
+        }
         break;
       case '.':
       case ',':

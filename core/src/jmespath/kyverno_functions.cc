@@ -1023,12 +1023,14 @@ result<std::int64_t> duration_arg(call& c, std::size_t i) {
   return *d;
 }
 
-result<value> fn_time_add(call& c) {
+// A time and a duration to a time: time_add (t.Add(d)) and time_truncate (t.Truncate(d)), in RFC 3339.
+template <go_time::instant (*op)(const go_time::instant&, std::int64_t) noexcept>
+result<value> time_and_duration(call& c) {
   auto t = time_args<1>(c);
   if (!t.ok()) return t.err();
   auto d = duration_arg(c, 1);
   if (!d.ok()) return d.err();
-  return value(go_time::format_rfc3339(go_time::add((*t)[0], *d)));
+  return value(go_time::format_rfc3339(op((*t)[0], *d)));
 }
 
 result<value> fn_time_after(call& c) {
@@ -1090,14 +1092,6 @@ result<value> fn_time_to_cron(call& c) {
                std::to_string(u.month) + " " + std::to_string(u.weekday));
 }
 
-result<value> fn_time_truncate(call& c) {
-  auto t = time_args<1>(c);
-  if (!t.ok()) return t.err();
-  auto d = duration_arg(c, 1);
-  if (!d.ok()) return d.err();
-  return value(go_time::format_rfc3339(go_time::truncate((*t)[0], *d)));
-}
-
 result<value> fn_time_utc(call& c) {
   auto t = time_args<1>(c);
   if (!t.ok()) return t.err();
@@ -1138,7 +1132,7 @@ const function_def table[] = {
     {"split", 2, false, {t_string, t_string}, fn_split},
     {"subtract", 2, false, {t_any, t_any}, fn_subtract},
     {"sum", 1, false, {t_array}, fn_sum},
-    {"time_add", 2, false, {t_string, t_string}, fn_time_add},
+    {"time_add", 2, false, {t_string, t_string}, time_and_duration<go_time::add>},
     {"time_after", 2, false, {t_string, t_string}, fn_time_after},
     {"time_before", 2, false, {t_string, t_string}, fn_time_before},
     {"time_between", 3, false, {t_string, t_string, t_string}, fn_time_between},
@@ -1146,7 +1140,7 @@ const function_def table[] = {
     {"time_parse", 2, false, {t_string, t_string}, fn_time_parse},
     {"time_since", 3, false, {t_string, t_string, t_string}, fn_time_since},
     {"time_to_cron", 1, false, {t_string}, fn_time_to_cron},
-    {"time_truncate", 2, false, {t_string, t_string}, fn_time_truncate},
+    {"time_truncate", 2, false, {t_string, t_string}, time_and_duration<go_time::truncate>},
     {"time_utc", 1, false, {t_string}, fn_time_utc},
     {"to_boolean", 1, false, {t_string}, fn_to_boolean},
     {"to_lower", 1, false, {t_string}, fn_to_lower},
