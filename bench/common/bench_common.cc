@@ -164,6 +164,45 @@ std::string reference_review() {
   return make_review(make_pod(spec), spec);
 }
 
+review_input generated_input(const pod_spec& spec) {
+  review_input in;
+  in.object = make_pod(spec);
+  in.body = make_review(in.object, spec);
+  in.uid = spec.uid;
+  in.around = [spec](const value& object) { return make_review(object, spec); };
+  return in;
+}
+
+result<review_input> file_input(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return error::invalid(path + ": cannot be read");
+  std::stringstream text;
+  text << f.rdbuf();
+  auto doc = json::parse(text.str());
+  if (!doc.ok()) return error::invalid(path + ": " + doc.err().message);
+  const value* request = doc->find("request");
+  const value* uid = request != nullptr ? request->find("uid") : nullptr;
+  const value* object = request != nullptr ? request->find("object") : nullptr;
+  if (uid == nullptr || !uid->is_string()) return error::invalid(path + ": request.uid is not a string");
+  if (object == nullptr || !object->is_object()) return error::invalid(path + ": request.object is not an object");
+  review_input in;
+  in.body = text.str();
+  in.uid = uid->as_string();
+  in.object = *object;
+  in.around = [review = std::move(doc).value()](const value& changed) {
+    value copy = review;
+    copy["request"]["object"] = changed;
+    return json::serialize(copy);
+  };
+  return in;
+}
+
+std::string reference_fixture_path() {
+  const std::string path = std::string(COCO_ADMIT_SHARED_DIR) + "/fixtures/pod-create-review.json";
+  std::error_code ec;
+  return std::filesystem::exists(path, ec) ? path : std::string();
+}
+
 std::string initdata_toml(std::size_t min_bytes, std::string_view kbs_host) {
   const std::string kbs = "https://" + std::string(kbs_host) + ":8080";
   std::string head = "version = \"0.1.0\"\nalgorithm = \"sha384\"\n\n[data]\n\"aa.toml\" = '''\n[token_configs]\n[token_configs.coco_as]\nurl = \"" +

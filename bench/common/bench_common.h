@@ -1,5 +1,7 @@
-// bench_common: the inputs every benchmark uses, generated in-process so a
-// benchmark never reads anything outside the repository at run time.
+// bench_common: the inputs every benchmark uses, generated in-process so that
+// a benchmark needs nothing outside the repository. The one input read from
+// outside is the brief's reference review (shared/fixtures), measured by
+// bench_admission when it is there.
 //
 //  - pod_spec / make_pod / make_review: a Deployment's pod (ReplicaSet owner,
 //    managedFields, probes, projected service-account volume) in an
@@ -12,6 +14,10 @@
 //    policies that all apply to the reference pod.
 //  - non_applying_policies(n) / applying_policies(n): generated policy sets
 //    for the scaling curves (a deterministic, realistic mix).
+//  - review_input: a Pod CREATE review to measure, and the same review around
+//    the object as the mutating webhook left it (what the validating webhook
+//    receives): generated from a pod_spec, or read from a file such as the
+//    reference fixture shared/fixtures/pod-create-review.json.
 //  - padded_body: a request body followed by SIMDJSON_PADDING bytes, as the
 //    server hands it to admission::review.
 //  - check_response: decodes an AdmissionReview response and compares it with
@@ -20,6 +26,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -59,6 +66,23 @@ value make_pod(const pod_spec& spec);
 std::string make_review(const value& object, const pod_spec& spec, const value* old_object = nullptr);
 /// The reference review: make_review(make_pod(pod_spec{})), about 4.3 KB.
 std::string reference_review();
+
+/// A review to measure: its body (the mutating webhook's request), its request.uid and request.object, and the
+/// same review around another object.
+struct review_input {
+  std::string body;
+  std::string uid;
+  value object;
+  std::function<std::string(const value& object)> around;
+};
+/// make_review(make_pod(spec), spec), rebuilt by make_review.
+review_input generated_input(const pod_spec& spec);
+/// The AdmissionReview in `path`, rebuilt by replacing its request.object; an error names the file and what is
+/// wrong with it.
+result<review_input> file_input(const std::string& path);
+/// shared/fixtures/pod-create-review.json (COCO_ADMIT_SHARED_DIR at configure time): the reference 4.3 KB Pod
+/// CREATE review of the brief. A user's clone has no shared/: empty then.
+std::string reference_fixture_path();
 
 /// An initdata TOML document (version, algorithm, aa.toml, cdh.toml,
 /// policy.rego) of at least `min_bytes`; the agent policy grows with
