@@ -12,6 +12,7 @@
 #include "coco-admit/core/json_patch.h"
 #include "coco-admit/core/value_view.h"
 #include "coco/initdata_memo.h"
+#include "json_syntax.h"
 #include "memo.h"
 
 namespace coco_admit::admission {
@@ -211,7 +212,10 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
     err = deep_parser->parse(text.data(), text.size(), false).get(root);
     request_depth_bound = SIZE_MAX;
   }
-  if (err) return malformed("", std::string("AdmissionReview is not valid JSON: ") + simdjson::error_message(err));
+  if (err) {
+    return malformed("", "AdmissionReview is not valid JSON" + json::error_location(text, err) + ": " +
+                             simdjson::error_message(err));
+  }
   simdjson::dom::element request_el;
   if (root.type() != simdjson::dom::element_type::OBJECT) return malformed("", "AdmissionReview must be a JSON object");
   std::string api_version = "admission.k8s.io/v1";

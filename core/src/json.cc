@@ -17,6 +17,7 @@
 #include <simdjson.h>
 
 #include "cpu_features.h"
+#include "json_syntax.h"
 #include "lazy_access.h"
 #ifdef COCO_ADMIT_X86_DISPATCH
 #include <immintrin.h>
@@ -308,7 +309,7 @@ result<value> parse(simdjson::dom::parser& parser, std::string_view text) {
   simdjson::dom::element root;
   auto err = parser.parse(text.data(), text.size(), true).get(root);
   if (err) {
-    return error::invalid(std::string("invalid JSON: ") + simdjson::error_message(err));
+    return error::invalid("invalid JSON" + error_location(text, err) + ": " + simdjson::error_message(err));
   }
   bool repeated = false;
   return convert_root(root, repeated);

@@ -429,10 +429,10 @@ std::vector<malformed_case> malformed_cases() {
       {"json_nesting_over_our_cap", nested(300), "JSON nesting deeper than 256"},
       {"json_nesting_over_simdjson_cap", nested(5'000), "not valid JSON"},
       {"array_nesting", R"({"request":{"uid":"u","object":)" + std::string(100'000, '[') + "}}", "not valid JSON"},
-      {"truncated", R"({"request":{"uid":"u-1","kind":{"kind":"Pod"},"operation":"CREATE","object":{"kind":)", "not valid JSON"},
+      {"truncated", R"({"request":{"uid":"u-1","kind":{"kind":"Pod"},"operation":"CREATE","object":{"kind":)", "not valid JSON at line 1, column 85 (the end of the text): "},
       {"no_uid", R"({"request":{"kind":{"kind":"Pod"},"operation":"CREATE","object":{}}})", "no 'uid'"},
       {"nul_bytes", std::string("{\"request\":\0\0\0}", 16), "not valid JSON"},
-      {"invalid_utf8", "{\"request\":{\"uid\":\"\xff\xfe\"}}", "not valid JSON"},
+      {"invalid_utf8", "{\"request\":{\"uid\":\"\xff\xfe\"}}", "not valid JSON at line 1, column 20: "},
   };
 }
 

@@ -32,6 +32,38 @@ TEST(Json, ErrorsAreValues) {
   EXPECT_NE(v.err().message.find("invalid JSON"), std::string::npos);
 }
 
+// Each refusal names its place: simdjson's reason, then where (line and byte column, from 1).
+TEST(Json, ErrorsNameTheLineAndColumn) {
+  const struct {
+    std::string text;
+    std::string place;
+  } cases[] = {
+      {R"({"a": 1, })", " at line 1, column 10:"},                  // the '}' where a key should be
+      {"{\n  \"a\": [1, 2,, 3]\n}", " at line 2, column 14:"},    // the second ','
+      {"{\"a\":\n   tru}", " at line 2, column 4:"},               // the atom
+      {R"({"a": 01})", " at line 1, column 7:"},                    // the number
+      {R"({"a": 1} x)", " at line 1, column 10:"},                  // text after the document
+      {R"({"a" 1})", " at line 1, column 6:"},                      // a value where ':' belongs
+      {R"({"a": "x\q"})", " at line 1, column 9:"},                 // the escape, not the string's end
+      {R"({"a": "\uD800x"})", " at line 1, column 8:"},             // a surrogate without its pair
+      {"{\"a\": \"\xff\"}", " at line 1, column 8:"},            // not UTF-8
+      {"{\"a\": \"a\tb\"}", " at line 1, column 9:"},             // a control character in a string
+      {"{\"a\": [\"b\", \"c}", " at line 1, column 13:"},          // where the unclosed string opens
+      {"{\"a\": [1,\n 2", " at line 2, column 2:"},  // cut short after a value: that value
+      {"{\"a\":\n", " at line 2, column 1 (the end of the text):"},  // cut short after a key
+  };
+  for (const auto& c : cases) {
+    auto v = json::parse(c.text);
+    ASSERT_FALSE(v.ok()) << c.text;
+    EXPECT_NE(v.err().message.find(c.place), std::string::npos) << c.text << " -> " << v.err().message;
+    EXPECT_EQ(v.err().message.rfind("invalid JSON at line ", 0), 0u) << v.err().message;
+  }
+  // Nothing to point at: the message says what, without a place.
+  auto empty = json::parse("   ");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.err().message.find(" at line "), std::string::npos) << empty.err().message;
+}
+
 TEST(Json, PointerEscapes) {
   auto v = json::parse(R"({"a/b":{"c~d":[10,20]}})");
   ASSERT_TRUE(v.ok());

@@ -25,7 +25,8 @@ namespace coco_admit::json {
 /// hostile input; Kubernetes objects are far shallower).
 inline constexpr std::size_t max_depth = 256;
 
-/// Parses a JSON document. The error names the byte offset and simdjson's reason.
+/// Parses a JSON document. The error gives simdjson's reason and, when it can be found, the line and column
+/// (json_syntax.h).
 result<value> parse(std::string_view text);
 /// Same, reusing `parser` (and its buffers) across calls.
 result<value> parse(simdjson::dom::parser& parser, std::string_view text);

@@ -1,0 +1,24 @@
+// json_syntax: where a JSON text that simdjson refused goes wrong, for the error message.
+//
+// simdjson's DOM parser says what is wrong ("improper structure: missing or superfluous commas, ...") but not
+// where, and an operator with a 4 KB AdmissionReview or a ConfigMap value needs both. On the error path only, the
+// text is read again:
+//   - a byte scan finds what simdjson's first stage rejects before any structure is known: a byte sequence that is
+//     not UTF-8, a control character inside a string, a string that is never closed (reported where it opens);
+//   - otherwise a simdjson On-Demand walk of the whole document stops where the structure breaks, and its
+//     current location is the place (for text after the document, where that text starts).
+// Both are linear in the text and bounded in depth; a valid request never comes here.
+#pragma once
+
+#include <simdjson.h>
+
+#include <string>
+#include <string_view>
+
+namespace coco_admit::json {
+
+/// " at line L, column C" (both from 1; the column counts bytes), or "" when neither reading finds the place.
+/// `text` needs no padding.
+std::string error_location(std::string_view text, simdjson::error_code err);
+
+}  // namespace coco_admit::json
