@@ -63,10 +63,16 @@ std::span<const rule_ref> rule_selector::select(const selection_keys& k, std::ve
     scratch.insert(scratch.end(), it->second.begin(), it->second.end());
   };
   if (!leaf.by_name.empty()) pick(leaf.by_name, k.name);
+  std::string pair;
   auto pick_pairs = [&](const rule_map& map, const value* obj) {
     if (map.empty() || obj == nullptr || !obj->is_object()) return;
     for (const member& m : obj->as_object()) {
-      if (m.val.is_string()) pick(map, pair_key(m.key, m.val.as_string()));
+      if (!m.val.is_string()) continue;
+      const std::string_view v = m.val.as_string_view();
+      if (m.key.size() + 1 + v.size() > leaf.longest_pair) continue;
+      pair.assign(m.key).push_back('\0');
+      pair.append(v);
+      pick(map, pair);
     }
   };
   pick_pairs(leaf.by_label, k.labels);
@@ -216,8 +222,14 @@ void fill_object(rule_selector::by_object& leaf, const std::vector<const std::pa
       continue;
     }
     for (const auto& n : k.names) leaf.by_name[n].push_back(r->first);
-    for (const auto& l : k.labels) leaf.by_label[l].push_back(r->first);
-    for (const auto& a : k.annotations) leaf.by_annotation[a].push_back(r->first);
+    for (const auto& l : k.labels) {
+      leaf.by_label[l].push_back(r->first);
+      leaf.longest_pair = std::max(leaf.longest_pair, l.size());
+    }
+    for (const auto& a : k.annotations) {
+      leaf.by_annotation[a].push_back(r->first);
+      leaf.longest_pair = std::max(leaf.longest_pair, a.size());
+    }
     for (const auto& n : k.name_prefixes) {
       leaf.by_name_prefix[n].push_back(r->first);
       leaf.longest_name_prefix = std::max(leaf.longest_name_prefix, n.size());

@@ -774,6 +774,15 @@ spec:
   EXPECT_EQ(names_of("db", none, none), "name-or-label bare-wildcard");
   EXPECT_EQ(names_of("other", db, none), "name-or-label bare-wildcard");
   EXPECT_EQ(names_of("api", web, opt_in), "by-name by-label by-annotation all-of bare-wildcard");
+  // Pairs longer than every indexed one are skipped without a lookup; the ones as long still pick.
+  value long_value = value::object();
+  long_value.set("coco.io/opt-in", value("yes" + std::string(100'000, ' ')));
+  long_value.set("app", value(std::string(100'000, 'w')));
+  EXPECT_EQ(names_of("other", none, long_value), "bare-wildcard");
+  value both = value::object();
+  both.set("io.katacontainers.config.hypervisor.cc_init_data", value(std::string(50'000, 'H')));
+  both.set("coco.io/opt-in", value("yes"));
+  EXPECT_EQ(names_of("other", web, both), "by-label by-annotation all-of bare-wildcard");
   // The prefix is a superset: "ledger-" picks the rule, the full check decides.
   EXPECT_EQ(names_in("ledger-eu", "other", none, none), "namespace-patterns bare-wildcard");
   EXPECT_EQ(names_in("payments", "other", none, none), "namespace-patterns bare-wildcard");

@@ -265,6 +265,9 @@ struct rule_selector {
     rule_map by_name;
     rule_map by_label;       ///< key "k\0v"
     rule_map by_annotation;  ///< key "k\0v"
+    /// The longest "k\0v" key of both: a label or annotation longer cannot pick a rule, and is neither copied
+    /// nor hashed (an initdata annotation is often 100 KB).
+    std::size_t longest_pair = 0;
     /// By the literal prefix of name patterns, probed with every prefix of
     /// the request's name up to the longest key.
     rule_map by_name_prefix;
