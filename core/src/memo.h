@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -22,10 +23,10 @@ class memo {
  public:
   explicit memo(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
-  /// The cached value for `key`, or nullptr.
-  const V* find(std::string_view key) {
-    probe_.assign(key);
-    auto it = entries_.find(probe_);
+  /// The cached value for `key`, or nullptr. The key is looked up where it lies: an initdata annotation is often
+  /// 100 KB, and copying it first cost as much as hashing it.
+  const V* find(std::string_view key) const {
+    auto it = entries_.find(key);
     return it == entries_.end() ? nullptr : &it->second;
   }
 
@@ -47,8 +48,11 @@ class memo {
  private:
   std::size_t max_bytes_;
   std::size_t used_ = 0;
-  std::string probe_;
-  std::unordered_map<std::string, V> entries_;
+  struct key_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view k) const noexcept { return std::hash<std::string_view>{}(k); }
+  };
+  std::unordered_map<std::string, V, key_hash, std::equal_to<>> entries_;
   V overflow_{};
 };
 
