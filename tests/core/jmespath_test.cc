@@ -350,3 +350,71 @@ TEST(Jmespath, CompiledExpressionIsReusable) {
 }
 
 }  // namespace
+
+// length() counts runes as Go's utf8.RuneCountInString: a valid sequence is one, an invalid byte is one. The count
+// takes ASCII 8 bytes a step, so strings of every length mix ASCII runs with sequences valid, truncated and invalid
+// at every offset; the reference decodes byte by byte.
+TEST(Jmespath, LengthCountsRunesAsGoDoes) {
+  auto reference = [](std::string_view s) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < s.size(); ++n) {
+      const unsigned char c = static_cast<unsigned char>(s[i]);
+      std::size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+      bool ok = len != 0 && i + len <= s.size();
+      std::uint32_t r = len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
+      for (std::size_t k = 1; ok && k < len; ++k) {
+        const unsigned char b = static_cast<unsigned char>(s[i + k]);
+        ok = (b & 0xc0) == 0x80;
+        r = (r << 6) | (b & 0x3f);
+      }
+      if (ok && len > 1) {
+        const std::uint32_t min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+        ok = r >= min && r <= 0x10ffff && !(r >= 0xd800 && r <= 0xdfff);
+      }
+      i += ok ? len : 1;
+    }
+    return n;
+  };
+  static const char* const pieces[] = {"a", "abcdefgh", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff",
+                                       "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xc0\x80", "\xf4\x90\x80\x80", "\x80"};
+  std::uint64_t seed = 42;
+  for (int round = 0; round < 3000; ++round) {
+    std::string s;
+    const int parts = static_cast<int>(seed % 12);
+    for (int p = 0; p < parts; ++p) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      s += pieces[(seed >> 33) % std::size(pieces)];
+    }
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    value data = value::object();
+    data["s"] = s;
+    auto r = jmespath::search("length(s)", data);
+    ASSERT_TRUE(r.ok()) << r.err().message;
+    ASSERT_EQ(r->as_int(), static_cast<std::int64_t>(reference(s))) << "round " << round;
+  }
+}
+
+// regex_match keeps its answers for long subjects (kept per pattern and whole subject): each pattern gets its own
+// answer, a subject differing in its last byte is matched again, and a pattern and subject that concatenate to the
+// same text as another pair are still told apart.
+TEST(Jmespath, RegexMatchOnLongSubjectsKeepsEachPairsAnswer) {
+  value data = value::object();
+  const std::string body(5000, 'x');
+  data["a"] = body + "needle";
+  data["b"] = body + "needlf";
+  data["c"] = "d" + body;
+  data["d"] = body;
+  auto match = [&](const std::string& expr) {
+    auto r = jmespath::search(expr, data);
+    EXPECT_TRUE(r.ok()) << expr << ": " << (r.ok() ? "" : r.err().message);
+    return r.ok() && r->is_bool() && r->as_bool();
+  };
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_TRUE(match("regex_match('needle$', a)"));
+    EXPECT_FALSE(match("regex_match('needlf$', a)"));
+    EXPECT_FALSE(match("regex_match('needle$', b)"));
+    EXPECT_TRUE(match("regex_match('needlf$', b)"));
+    EXPECT_TRUE(match("regex_match('^d', c)"));     // the pattern "^d" and the subject "dxxx..." ...
+    EXPECT_FALSE(match("regex_match('^dd', d)"));  // ... are not the pattern "^dd" and the subject "xxx..."
+  }
+}

@@ -81,7 +81,7 @@ result<value> fn_values(call& c) {
 
 result<value> fn_length(call& c) {
   const value& v = c.arg(0);
-  if (v.is_string()) return value(static_cast<long long>(utf8::rune_count(v.as_string())));
+  if (v.is_string()) return value(static_cast<long long>(utf8::rune_count(v.as_string_view())));
   return value(static_cast<long long>(v.size()));
 }
 
