@@ -5,7 +5,7 @@ set -euo pipefail
 COCO_ADMIT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libsimdjson-dev libboost-dev libssl-dev libmimalloc-dev libyaml-cpp-dev libtomlplusplus-dev
-  zlib1g-dev libre2-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  zlib1g-dev libre2-dev libxxhash-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-yaml python3-jsonpatch curl openssl wrk gnuplot-nox
 )
 
