@@ -212,6 +212,14 @@ void review(const program& prog, webhook hook, std::string_view body, bool padde
     err = deep_parser->parse(text.data(), text.size(), false).get(root);
     request_depth_bound = SIZE_MAX;
   }
+  std::optional<simdjson::padded_string> widened;  // integers simdjson cannot hold, read as Go does (json_syntax.h)
+  if (err == simdjson::NUMBER_ERROR) {
+    if (auto w = json::widen_big_integers(text)) {
+      widened.emplace(*w);
+      simdjson::dom::parser& again = deep_parser ? *deep_parser : st.parser;
+      if (!again.parse(widened->data(), widened->size(), false).get(root)) err = simdjson::SUCCESS;
+    }
+  }
   if (err) {
     return malformed("", "AdmissionReview is not valid JSON" + json::error_location(text, err) + ": " +
                              simdjson::error_message(err));

@@ -308,6 +308,10 @@ std::size_t skip_plain(const char* p, std::size_t i, std::size_t n) {
 result<value> parse(simdjson::dom::parser& parser, std::string_view text) {
   simdjson::dom::element root;
   auto err = parser.parse(text.data(), text.size(), true).get(root);
+  if (err == simdjson::NUMBER_ERROR) {
+    // Integers simdjson cannot hold are read as Go reads them, as float64 (json_syntax.h).
+    if (auto widened = widen_big_integers(text); widened && !parser.parse(*widened).get(root)) err = simdjson::SUCCESS;
+  }
   if (err) {
     return error::invalid("invalid JSON" + error_location(text, err) + ": " + simdjson::error_message(err));
   }
@@ -625,8 +629,33 @@ void append_number(double d, std::string& out) {
     out += s;
     return;
   }
-  auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
-  out.append(buf, r.ptr);
+  // Go's strconv.FormatFloat(d, 'f', -1, 64): the shortest digits that read back as d, written without an exponent.
+  // to_chars in fixed format would instead write every digit of a large integral double (18446744073709551616 where
+  // Go writes 18446744073709552000), so the digits come from the scientific form.
+  auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  const std::string_view sci(buf, static_cast<std::size_t>(r.ptr - buf));
+  const std::size_t e = sci.find('e');
+  int exponent = 0;
+  std::from_chars(sci.data() + e + (sci[e + 1] == '+' ? 2 : 1), sci.data() + sci.size(), exponent);
+  std::string_view mantissa = sci.substr(0, e);
+  if (mantissa.front() == '-') {
+    out.push_back('-');
+    mantissa.remove_prefix(1);
+  }
+  char digits[32];
+  std::size_t n = 0;
+  for (char c : mantissa) {
+    if (c != '.') digits[n++] = c;
+  }
+  // digits[0] is the units digit of 10^exponent.
+  if (exponent < 0) {
+    out.append("0.").append(static_cast<std::size_t>(-exponent - 1), '0').append(digits, n);
+  } else if (static_cast<std::size_t>(exponent) + 1 >= n) {
+    out.append(digits, n).append(static_cast<std::size_t>(exponent) + 1 - n, '0');
+  } else {
+    out.append(digits, static_cast<std::size_t>(exponent) + 1).push_back('.');
+    out.append(digits + exponent + 1, n - static_cast<std::size_t>(exponent) - 1);
+  }
 }
 
 void serialize_to(const value& v, std::string& out) { write<false>(v, out, 0); }

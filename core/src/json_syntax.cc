@@ -1,6 +1,7 @@
 #include "json_syntax.h"
 
 #include <cstddef>
+#include <algorithm>
 #include <optional>
 
 #include "coco-admit/core/json.h"
@@ -196,7 +197,65 @@ std::size_t structural_fault(std::string_view text) {
   return offset <= text.size() ? offset : npos;
 }
 
+// Whether the digits of an integer literal (no sign, no leading zeros but for "0") lie outside what simdjson holds:
+// [0, 2^64) for a positive literal, [0, 2^63] for a negative one.
+bool too_big(std::string_view digits, bool negative) {
+  const std::string_view limit = negative ? "9223372036854775808" : "18446744073709551615";
+  if (digits.size() != limit.size()) return digits.size() > limit.size();
+  return digits > limit;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
 }  // namespace
+
+std::optional<std::string> widen_big_integers(std::string_view text) {
+  std::string out;
+  bool widened = false;
+  bool in_string = false;
+  std::size_t copied = 0;  // text[copied, i) is yet to be appended to out
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        i += 2;
+        continue;
+      }
+      in_string = c != '"';
+      ++i;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      ++i;
+      continue;
+    }
+    if (c != '-' && !is_digit(c)) {
+      ++i;
+      continue;
+    }
+    // A number: its integer digits, then whether a fraction or an exponent follows.
+    const bool negative = c == '-';
+    const std::size_t start = negative ? i + 1 : i;
+    std::size_t end = start;
+    while (end < text.size() && is_digit(text[end])) ++end;
+    const bool integer = end == text.size() || (text[end] != '.' && text[end] != 'e' && text[end] != 'E');
+    if (integer && end > start && too_big(text.substr(start, end - start), negative)) {
+      out.append(text.substr(copied, end - copied)).append(".0");
+      copied = end;
+      widened = true;
+    }
+    // Skip the rest of the number (fraction, exponent) so that its digits are not read as another literal.
+    while (end < text.size() && (is_digit(text[end]) || text[end] == '.' || text[end] == 'e' || text[end] == 'E' ||
+                                 text[end] == '+' || text[end] == '-')) {
+      ++end;
+    }
+    i = std::max(end, i + 1);
+  }
+  if (!widened) return std::nullopt;
+  out.append(text.substr(copied));
+  return out;
+}
 
 std::string error_location(std::string_view text, simdjson::error_code err) {
   std::size_t offset = npos;

@@ -1,4 +1,9 @@
-// json_syntax: where a JSON text that simdjson refused goes wrong, for the error message.
+// json_syntax: JSON texts that simdjson's DOM parser refused: the integers it cannot hold, and where the others go
+// wrong.
+//
+// simdjson 3.0 refuses an integer literal outside [-2^63, 2^64), which RFC 8259 allows and Go's encoding/json (the
+// API server, Kyverno) reads as a float64: widen_big_integers writes each such literal as the same number with a
+// ".0", which simdjson reads as that float64, and the caller parses again.
 //
 // simdjson's DOM parser says what is wrong ("improper structure: missing or superfluous commas, ...") but not
 // where, and an operator with a 4 KB AdmissionReview or a ConfigMap value needs both. On the error path only, the
@@ -12,10 +17,15 @@
 
 #include <simdjson.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace coco_admit::json {
+
+/// `text` with every integer literal outside [-2^63, 2^64) followed by ".0" (strings left alone), or nullopt when it
+/// has none. For a text simdjson refused with NUMBER_ERROR.
+std::optional<std::string> widen_big_integers(std::string_view text);
 
 /// " at line L, column C" (both from 1; the column counts bytes), or "" when neither reading finds the place.
 /// `text` needs no padding.

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <cstring>
+#include <fstream>
+
 #include "coco-admit/core/json.h"
 #include "coco-admit/core/member_index.h"
 #include "coco-admit/core/yaml.h"
@@ -62,6 +66,52 @@ TEST(Json, ErrorsNameTheLineAndColumn) {
   auto empty = json::parse("   ");
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.err().message.find(" at line "), std::string::npos) << empty.err().message;
+}
+
+// Integer literals simdjson cannot hold (outside [-2^63, 2^64)) are valid JSON, and Kubernetes (apimachinery's JSON
+// decoding, which Kyverno's objects go through) reads an integer that int64 cannot hold as a float64: so do we. The
+// numbers are then written as Go writes a float64 (strconv 'f' with the shortest digits under 1e21). The expected
+// texts are Go 1.19's json.Marshal of the same float64s; integers that fit int64 stay integers, as apimachinery
+// keeps them. Digits in strings stay as they are.
+TEST(Json, IntegersPastSixtyFourBitsAreReadAsKubernetesReadsThem) {
+  auto v = json::parse(R"({"s":"123456789012345678901234","a":[123456789012345678901234,-9223372036854775809,)"
+                       R"(18446744073709551616,18446744073709551615,-9223372036854775808,1.5e3,151111111111102005248,)"
+                       R"(0.000001,1e-7,123.456,1e20,1e21,0.1,12345678901234567890.5]})");
+  ASSERT_TRUE(v.ok()) << v.err().message;
+  EXPECT_EQ(json::serialize(*v),
+            R"({"s":"123456789012345678901234","a":[1.2345678901234569e+23,-9223372036854776000,)"
+            R"(18446744073709552000,18446744073709552000,-9223372036854775808,1500,151111111111102000000,)"
+            R"(0.000001,1e-7,123.456,100000000000000000000,1e+21,0.1,12345678901234567000]})");
+  const auto& a = v->find("a")->as_array();
+  EXPECT_TRUE(a[0].is_double());
+  EXPECT_TRUE(a[1].is_double());
+  EXPECT_TRUE(a[4].is_integer());
+  // Still refused, as by Go: a number past float64's range, and malformed numbers next to a big one.
+  for (const char* bad : {"[1e400]", "[1000000000000000000000000, 01]", "[18446744073709551616.]"}) {
+    auto r = json::parse(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+  }
+}
+
+// Every float64 of tests/data/go-json/numbers.tsv (written by Go's encoding/json, generate.go) is written as Go
+// writes it.
+TEST(Json, NumbersAreWrittenAsGoWritesThem) {
+  std::ifstream in(std::string(COCO_ADMIT_SOURCE_DIR) + "/tests/data/go-json/numbers.tsv");
+  ASSERT_TRUE(in) << "tests/data/go-json/numbers.tsv";
+  std::size_t rows = 0;
+  for (std::string line; std::getline(in, line);) {
+    const std::size_t tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    std::uint64_t bits = 0;
+    std::from_chars(line.data(), line.data() + tab, bits, 16);
+    double d;
+    std::memcpy(&d, &bits, sizeof d);
+    std::string out;
+    json::append_number(d, out);
+    EXPECT_EQ(out, line.substr(tab + 1)) << "bits " << line.substr(0, tab);
+    ++rows;
+  }
+  EXPECT_GT(rows, 3000u);
 }
 
 TEST(Json, PointerEscapes) {
