@@ -7,9 +7,15 @@
 //   BM_scale_containers/containers:N  pod with N containers
 //   BM_scale_initdata_errors/bytes:N  coco_initdata_errors() on initdata of N TOML bytes
 //   BM_scale_initdata_review/bytes:N  validating webhook on a pod carrying that initdata
+//   BM_profile_mix/<class>            profiles/coco's workloads as the API server sends them (profile_mix.h), one
+//                                     class at a time: CPU per review in-process, to which bench/capacity's CPU per
+//                                     review adds TLS and HTTP
+#include <algorithm>
+
 #include "bench_main.h"
 #include "coco-admit/core/coco/initdata.h"
 #include "coco-admit/core/jmespath.h"
+#include "profile_mix.h"
 #include "review_fixture.h"
 
 namespace coco_admit::bench {
@@ -141,6 +147,72 @@ void BM_scale_initdata_review(benchmark::State& state) {
 }
 BENCHMARK(BM_scale_initdata_review)->ArgName("bytes")->Arg(1 << 10)->Arg(4 << 10)->Arg(16 << 10)->Arg(64 << 10)->Unit(benchmark::kMicrosecond);
 
+const profile_mix& coco_profile() {
+  static const profile_mix mix = load_profile_mix(data_dir() + "/../../profiles/coco");
+  return mix;
+}
+
+std::size_t requests_of(const profile_mix& mix, std::string_view cls) {
+  return static_cast<std::size_t>(std::count_if(mix.requests.begin(), mix.requests.end(),
+                                                [&](const mix_request& r) { return r.cls == cls; }));
+}
+
+// Every request of the class once per iteration, each checked first against the answer the mix recorded.
+void BM_profile_mix(benchmark::State& state, const char* cls) {
+  const profile_mix& mix = coco_profile();
+  if (!mix.error.empty()) {
+    state.SkipWithError(mix.error.c_str());
+    return;
+  }
+  struct prepared {
+    padded_body body;
+    admission::webhook hook;
+    bool allowed;
+  };
+  std::vector<prepared> requests;
+  for (const mix_request& r : mix.requests) {
+    if (r.cls != cls) continue;
+    requests.push_back({padded_body(with_uid(r.body, "bench-uid")),
+                        r.path == "/mutate" ? admission::webhook::mutate : admission::webhook::validate, r.allowed});
+  }
+  if (requests.empty()) {
+    state.SkipWithError("profiles/coco has no request of this class");
+    return;
+  }
+  engine_environment env;
+  env.cluster = &mix.cluster;
+  admission::scratch scratch;
+  admission::review_outcome outcome;
+  std::string out;
+  for (const prepared& p : requests) {
+    admission::review(*mix.prog, p.hook, p.body.view(), true, env, scratch, out, outcome);
+    if (outcome.allowed != p.allowed || out.find("\"uid\":\"bench-uid\"") == std::string::npos) {
+      state.SkipWithError(("a response differs from the mix's answer: " + out.substr(0, 300)).c_str());
+      return;
+    }
+  }
+  std::size_t bytes = 0;
+  for (const prepared& p : requests) bytes += p.body.size();
+  for (auto _ : state) {
+    for (const prepared& p : requests) {
+      admission::review(*mix.prog, p.hook, p.body.view(), true, env, scratch, out, outcome);
+      benchmark::DoNotOptimize(out.data());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(requests.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bytes));
+  state.counters["requests"] = static_cast<double>(requests.size());
+}
+BENCHMARK_CAPTURE(BM_profile_mix, coco_mutate, "coco-mutate")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_profile_mix, untouched, "untouched")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_profile_mix, pod_validate, "pod-validate")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_profile_mix, broken_initdata, "broken-initdata")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_profile_mix, denied, "denied")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_profile_mix, deployment, "deployment")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_profile_mix, update, "update")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_profile_mix, delete, "delete")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_profile_mix, other, "other")->Unit(benchmark::kMicrosecond);
+
 void summary(const results& r, std::ostream& os) {
   os << "scaling summary (CPU time per pod creation, relative to the first point):\n";
   auto curve = [&](const char* name, std::initializer_list<long> args, const char* argname) {
@@ -162,6 +234,19 @@ void summary(const results& r, std::ostream& os) {
   curve("BM_scale_containers", {1, 2, 5, 10, 20, 50}, "containers");
   curve("BM_scale_initdata_errors", {1 << 10, 4 << 10, 16 << 10, 64 << 10}, "bytes");
   curve("BM_scale_initdata_review", {1 << 10, 4 << 10, 16 << 10, 64 << 10}, "bytes");
+  os << "  profiles/coco, CPU per review by class:";
+  for (const char* cls : {"coco-mutate", "untouched", "pod-validate", "broken-initdata", "denied", "deployment", "update",
+                          "delete", "other"}) {
+    std::string name = std::string("BM_profile_mix/") + cls;
+    std::replace(name.begin(), name.end(), '-', '_');
+    const double ns = r.cpu_ns(name);
+    const std::size_t n = requests_of(coco_profile(), cls);
+    if (ns <= 0 || n == 0) continue;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, " %s=%.1fus", cls, ns / 1000 / static_cast<double>(n));
+    os << buf;
+  }
+  os << "\n";
 }
 
 }  // namespace
