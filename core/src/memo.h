@@ -24,11 +24,21 @@ std::size_t memo_hash(std::string_view key) noexcept;
 template <class V>
 class memo {
  public:
+  static constexpr std::size_t scan_limit = 8;
+
   explicit memo(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
   /// The cached value for `key`, or nullptr. The key is looked up where it lies: an initdata annotation is often
   /// 100 KB, and copying it first cost as much as hashing it.
   const V* find(std::string_view key) const {
+    // A few entries are compared directly (sizes first), without hashing the key: most memos hold a handful, and
+    // hashing a 600-byte initdata annotation cost more than telling it from them.
+    if (entries_.size() <= scan_limit) {
+      for (const auto& [k, v] : entries_) {
+        if (k.size() == key.size() && std::string_view(k) == key) return &v;
+      }
+      return nullptr;
+    }
     auto it = entries_.find(key);
     return it == entries_.end() ? nullptr : &it->second;
   }
