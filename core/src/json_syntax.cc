@@ -11,65 +11,6 @@ namespace {
 
 constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
-// Length of the UTF-8 sequence at text[i], or 0 when it is not one (RFC 3629: no overlong forms, no surrogates,
-// nothing above U+10FFFF), as simdjson's validator judges.
-std::size_t utf8_sequence(std::string_view text, std::size_t i) {
-  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char b = at(i);
-  if (b < 0x80) return 1;
-  std::size_t n;
-  unsigned char low = 0x80, high = 0xBF;  // the allowed range of the second byte
-  if (b >= 0xC2 && b <= 0xDF) {
-    n = 2;
-  } else if (b >= 0xE0 && b <= 0xEF) {
-    n = 3;
-    if (b == 0xE0) low = 0xA0;
-    if (b == 0xED) high = 0x9F;
-  } else if (b >= 0xF0 && b <= 0xF4) {
-    n = 4;
-    if (b == 0xF0) low = 0x90;
-    if (b == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > text.size()) return 0;
-  if (at(i + 1) < low || at(i + 1) > high) return 0;
-  for (std::size_t k = 2; k < n; ++k) {
-    if (at(i + k) < 0x80 || at(i + k) > 0xBF) return 0;
-  }
-  return n;
-}
-
-// What simdjson's first stage rejects, found by reading the text byte by byte: the offset of the first invalid
-// UTF-8 sequence or unescaped control character in a string, or of the quote that opens a string never closed.
-std::size_t first_stage_fault(std::string_view text) {
-  bool in_string = false;
-  std::size_t opened = npos;
-  for (std::size_t i = 0; i < text.size();) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80) {
-      const std::size_t n = utf8_sequence(text, i);
-      if (n == 0) return i;
-      i += n;
-      continue;
-    }
-    if (in_string) {
-      if (c == '"') {
-        in_string = false;
-      } else if (c == '\\') {
-        ++i;  // the escaped byte is never the string's end; a bad escape is the second stage's to find
-      } else if (c < 0x20) {
-        return i;
-      }
-    } else if (c == '"') {
-      in_string = true;
-      opened = i;
-    }
-    ++i;
-  }
-  return in_string ? opened : npos;
-}
-
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 // The four hex digits of a \u escape at text[i] (the backslash), or -1.
@@ -83,27 +24,45 @@ long escaped_unit(std::string_view text, std::size_t i) {
   return unit;
 }
 
-// The backslash of the first escape in a string that JSON does not allow: an unknown letter, \u without four hex
-// digits, or a surrogate \u without its pair. simdjson's second stage reports these after reading the string
-// whole, so its own place is the string's end.
-std::size_t bad_escape(std::string_view text) {
+// The first fault a byte-level reading finds: a sequence that is not UTF-8, a control character in a string, an
+// escape JSON does not allow (an unknown letter, \u without four hex digits, a surrogate \u without its pair), or,
+// at the end, the quote of a string never closed. simdjson's first stage rejects the first three kinds before any
+// structure is known, and its second stage reports a bad escape only once it has read the string whole: either way
+// its own place is not the fault's.
+std::size_t byte_fault(std::string_view text) {
   bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
+  std::size_t opened = npos;
+  for (std::size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      const std::size_t n = utf8_sequence(text, i);
+      if (n == 0) return i;
+      i += n;
+      continue;
+    }
     if (!in_string) {
-      in_string = c == '"';
+      if (c == '"') {
+        in_string = true;
+        opened = i;
+      }
+      ++i;
       continue;
     }
     if (c == '"') {
       in_string = false;
+      ++i;
       continue;
     }
-    if (c != '\\') continue;
+    if (c < 0x20) return i;
+    if (c != '\\') {
+      ++i;
+      continue;
+    }
     if (i + 1 >= text.size()) return i;
     const char e = text[i + 1];
     if (e != 'u') {
       if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' && e != 't') return i;
-      ++i;
+      i += 2;
       continue;
     }
     const long unit = escaped_unit(text, i);
@@ -113,9 +72,9 @@ std::size_t bad_escape(std::string_view text) {
       if (low < 0xDC00 || low > 0xDFFF) return i;
       i += 6;
     }
-    i += 5;
+    i += 6;
   }
-  return npos;
+  return in_string ? opened : npos;
 }
 
 // Walks every value below `v`, so that On-Demand checks each one; the first error stops it, and so does a level
@@ -262,9 +221,9 @@ std::string error_location(std::string_view text, simdjson::error_code err) {
   switch (err) {
     case simdjson::UTF8_ERROR:
     case simdjson::UNESCAPED_CHARS:
-    case simdjson::UNCLOSED_STRING: offset = first_stage_fault(text); break;
+    case simdjson::UNCLOSED_STRING:
     case simdjson::STRING_ERROR:
-      offset = bad_escape(text);
+      offset = byte_fault(text);
       if (offset == npos) offset = structural_fault(text);
       break;
     case simdjson::DEPTH_ERROR:

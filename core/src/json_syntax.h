@@ -8,8 +8,9 @@
 // simdjson's DOM parser says what is wrong ("improper structure: missing or superfluous commas, ...") but not
 // where, and an operator with a 4 KB AdmissionReview or a ConfigMap value needs both. On the error path only, the
 // text is read again:
-//   - a byte scan finds what simdjson's first stage rejects before any structure is known: a byte sequence that is
-//     not UTF-8, a control character inside a string, a string that is never closed (reported where it opens);
+//   - a byte scan finds what simdjson rejects inside strings or before any structure is known: a byte sequence that
+//     is not UTF-8, a control character or a bad escape inside a string, a string that is never closed (reported
+//     where it opens);
 //   - otherwise a simdjson On-Demand walk of the whole document stops where the structure breaks, and its
 //     current location is the place (for text after the document, where that text starts).
 // Both are linear in the text and bounded in depth; a valid request never comes here.
@@ -22,6 +23,9 @@
 #include <string_view>
 
 namespace coco_admit::json {
+
+/// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one (json.cc, which quotes strings with it).
+std::size_t utf8_sequence(std::string_view s, std::size_t i);
 
 /// `text` with every integer literal outside [-2^63, 2^64) followed by ".0" (strings left alone), or nullopt when it
 /// has none. For a text simdjson refused with NUMBER_ERROR.
