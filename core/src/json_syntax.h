@@ -12,7 +12,8 @@
 //     is not UTF-8, a control character or a bad escape inside a string, a string that is never closed (reported
 //     where it opens);
 //   - otherwise a simdjson On-Demand walk of the whole document stops where the structure breaks, and its
-//     current location is the place (for text after the document, where that text starts).
+//     current location is the place (for text after the document, where that text starts; for a document cut
+//     short, the end of the text).
 // Both are linear in the text and bounded in depth; a valid request never comes here.
 #pragma once
 
