@@ -226,8 +226,8 @@ result<value> fn_to_boolean(call& c) {
 // A match is a pass of RE2's DFA over the whole subject, about 1.5 ns a byte: 450 us for the 290 KB policy.rego of
 // a genpolicy initdata, 3 us for a hand-written one of 1.8 KB, and every pod of a namespace carries the same one,
 // which a policy may search with several patterns. From this size on, where looking the answer up (hashing and
-// comparing the key) costs a tenth of matching, the answer is kept per thread, keyed by the pattern and the whole
-// subject (memo.h compares keys in full, so a kept answer is always the one a new match would give).
+// comparing the key) costs a tenth of matching, the answers are kept per thread: by the whole subject, then by
+// pattern (memo.h compares keys in full, so a kept answer is always the one a new match would give).
 constexpr std::size_t kept_match_bytes = 512;
 
 result<value> fn_regex_match(call& c) {
@@ -245,13 +245,22 @@ result<value> fn_regex_match(call& c) {
   if (!re) return c.invalid_value("invalid regular expression '" + pattern + "': " + err);
   const re2::StringPiece text(subject.data(), subject.size());
   if (subject.size() < kept_match_bytes) return value(RE2::PartialMatch(text, *re));
-  thread_local memo<bool> matched(16 << 20);
-  // The pattern's length first: no pattern and subject pair spells another's key.
-  std::string key = std::to_string(pattern.size());
-  key.push_back(':');
-  key.append(pattern).append(subject);
-  if (const bool* hit = matched.find(key)) return value(*hit);
-  return value(matched.put(key, RE2::PartialMatch(text, *re), 0));
+  // Keyed by the subject, each with the answers of the patterns met so far: the subject is looked up where it lies.
+  using answers = std::vector<std::pair<std::string, bool>>;
+  thread_local memo<answers> matched(16 << 20);
+  const answers* known = matched.find(subject);
+  if (known != nullptr) {
+    for (const auto& [p, m] : *known) {
+      if (p == pattern) return value(m);
+    }
+  }
+  const bool m = RE2::PartialMatch(text, *re);
+  answers more = known != nullptr ? *known : answers();
+  more.emplace_back(pattern, m);
+  std::size_t bytes = 0;
+  for (const auto& [p, ignored] : more) bytes += p.size() + 48;
+  matched.put(subject, std::move(more), bytes);
+  return value(m);
 }
 
 // Go's Regexp.Expand template syntax: $1, ${1}, $name, ${name}, $$.
