@@ -166,27 +166,28 @@ bool too_big(std::string_view digits, bool negative) {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+// Where the string that opens at text[i] ends (after its closing quote), or the text's end when it never closes.
+std::size_t after_string(std::string_view text, std::size_t i) {
+  for (++i; i < text.size(); ++i) {
+    if (text[i] == '\\') {
+      ++i;
+    } else if (text[i] == '"') {
+      return i + 1;
+    }
+  }
+  return text.size();
+}
+
 }  // namespace
 
 std::optional<std::string> widen_big_integers(std::string_view text) {
   std::string out;
   bool widened = false;
-  bool in_string = false;
   std::size_t copied = 0;  // text[copied, i) is yet to be appended to out
   for (std::size_t i = 0; i < text.size();) {
     const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        i += 2;
-        continue;
-      }
-      in_string = c != '"';
-      ++i;
-      continue;
-    }
     if (c == '"') {
-      in_string = true;
-      ++i;
+      i = after_string(text, i);
       continue;
     }
     if (c != '-' && !is_digit(c)) {
