@@ -86,6 +86,10 @@ TEST(Json, IntegersPastSixtyFourBitsAreReadAsKubernetesReadsThem) {
   EXPECT_TRUE(a[0].is_double());
   EXPECT_TRUE(a[1].is_double());
   EXPECT_TRUE(a[4].is_integer());
+  // A string's digits stay, after an escaped quote too.
+  auto quoted = json::parse(R"({"q":"\"123456789012345678901234\\","n":123456789012345678901234})");
+  ASSERT_TRUE(quoted.ok()) << quoted.err().message;
+  EXPECT_EQ(json::serialize(*quoted), R"({"q":"\"123456789012345678901234\\","n":1.2345678901234569e+23})");
   // Still refused, as by Go: a number past float64's range, and malformed numbers next to a big one.
   for (const char* bad : {"[1e400]", "[1000000000000000000000000, 01]", "[18446744073709551616.]"}) {
     auto r = json::parse(bad);
