@@ -418,3 +418,29 @@ TEST(Jmespath, RegexMatchOnLongSubjectsKeepsEachPairsAnswer) {
     EXPECT_FALSE(match("regex_match('^dd', d)"));  // ... are not the pattern "^dd" and the subject "xxx..."
   }
 }
+
+// What a field or an index finds in a function's result is moved out of it (the result is the evaluation's own);
+// anything else is copied. One compiled expression evaluated twice gives the same answers, and its literals are
+// left alone.
+TEST(Jmespath, FieldsOfAFunctionsResultAreTakenWhole) {
+  value data = value::object();
+  data["s"] = R"({"a":{"b":"bee","c":[10,20]},"d":[{"e":"x"}]})";
+  for (const char* expr : {"parse_json(s).a.b", "parse_json(s).a.c[1]", "parse_json(s).d[0].e", "parse_json(s) | a.b",
+                           "parse_json(s).a | c", "parse_json(s) | `\"lit\"`", "parse_json(s).a.c[5]"}) {
+    auto compiled = jmespath::compile(expr);
+    ASSERT_TRUE(compiled.ok()) << expr;
+    std::string first;
+    for (int round = 0; round < 2; ++round) {
+      auto r = jmespath::evaluate(**compiled, data);
+      ASSERT_TRUE(r.ok()) << expr << ": " << r.err().message;
+      if (round == 0) first = json::serialize(*r);
+      EXPECT_EQ(json::serialize(*r), first) << expr;
+    }
+  }
+  auto answer = [&](const char* expr) { return json::serialize(*jmespath::search(expr, data)); };
+  EXPECT_EQ(answer("parse_json(s).a.b"), "\"bee\"");
+  EXPECT_EQ(answer("parse_json(s).a.c[1]"), "20");
+  EXPECT_EQ(answer("parse_json(s).a | c"), "[10,20]");
+  EXPECT_EQ(answer("parse_json(s) | `\"lit\"`"), "\"lit\"");
+  EXPECT_EQ(answer("parse_json(s).a.c[5]"), "null");
+}

@@ -40,6 +40,13 @@ class handle {
     ref_ = nullptr;
   }
   void set_null() noexcept { ref_ = &null_value(); }
+  /// Takes over a borrowed value that lives in `owner` (a handle about to be dropped), moving it rather than copying.
+  void take_from(handle& owner) {
+    if (ref_ == nullptr || ref_ == &null_value()) return;
+    own_ = std::move(const_cast<value&>(*ref_));
+    ref_ = nullptr;
+    owner.set_null();
+  }
   /// Copies a borrowed value, so it outlives what it pointed into.
   void materialize() {
     if (ref_) {
@@ -163,6 +170,18 @@ class interpreter {
   }
   enum class chain : unsigned char { not_a_chain, ok, failed };
   chain eval_field_chain(const node& n, const value& in, handle& out);
+  /// Makes `out`, which `rhs` evaluated on `left`, outlive `left`. When `left` is a value of this evaluation's own (a
+  /// function's result) and `rhs` a field or an index of it, what `out` points at lies inside `left` and is moved out:
+  /// `coco_initdata_decode(v).data."policy.rego"` copied a 290 KB text twice on its way out.
+  void keep_result(std::uint32_t rhs, handle& left, handle& out) {
+    if (left.borrowed()) return;
+    const node_type t = e_.nodes[rhs].type;
+    if (t == node_type::field || t == node_type::index) {
+      out.take_from(left);
+    } else {
+      out.materialize();
+    }
+  }
   bool eval_function(const node& n, const value& in, handle& out);
   bool eval_slice(const node& n, const value& in, handle& out);
   bool eval_comparator(const node& n, const value& in, handle& out);
@@ -241,14 +260,14 @@ bool interpreter::eval(std::uint32_t id, const value& in, handle& out) {
       handle left;
       if (!eval(n.lhs, in, left)) return false;
       if (!eval(n.rhs, left.get(), out)) return false;
-      if (!left.borrowed()) out.materialize();
+      keep_result(n.rhs, left, out);
       return true;
     }
     case node_type::pipe: {
       handle left;
       if (!swallow_not_found(n.lhs, in, left)) return false;
       if (!eval(n.rhs, left.get(), out)) return false;
-      if (!left.borrowed()) out.materialize();
+      keep_result(n.rhs, left, out);
       return true;
     }
     case node_type::projection:
