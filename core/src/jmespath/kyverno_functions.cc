@@ -247,7 +247,7 @@ result<value> fn_regex_match(call& c) {
   if (subject.size() < kept_match_bytes) return value(RE2::PartialMatch(text, *re));
   // Keyed by the subject, each with the answers of the patterns met so far: the subject is looked up where it lies.
   using answers = std::vector<std::pair<std::string, bool>>;
-  thread_local memo<answers> matched(16 << 20);
+  thread_local memo<answers> matched(8 << 20);  // as the initdata analyses: a few dozen genpolicy texts
   const answers* known = matched.find(subject);
   if (known != nullptr) {
     for (const auto& [p, m] : *known) {
