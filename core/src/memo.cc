@@ -3,7 +3,8 @@
 #include <random>
 
 // Inlined, with the SSE2 code every x86-64 CPU has (22 GB/s here). libxxhash's run-time dispatch chose AVX-512 on
-// this machine's EPYC, and the reviews around the hashing then ran 40 % slower (measured on the capacity mix).
+// an Intel Xeon with AVX-512, and the reviews around the hashing then ran 40 % slower (measured on the capacity
+// mix, docs/benchmarks.md).
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
