@@ -31,12 +31,16 @@ const rule_selector::by_object& rule_selector::by_namespace::lookup(std::string_
 
 namespace {
 
+// The index key of a label or annotation pair, "k\0v", written into `out` (reused across a request's pairs).
+const std::string& pair_key(std::string_view k, std::string_view v, std::string& out) {
+  out.assign(k).push_back('\0');
+  out.append(v);
+  return out;
+}
+
 std::string pair_key(std::string_view k, std::string_view v) {
   std::string out;
-  out.reserve(k.size() + 1 + v.size());
-  out.append(k);
-  out.push_back('\0');
-  out.append(v);
+  pair_key(k, v, out);
   return out;
 }
 
@@ -70,9 +74,7 @@ std::span<const rule_ref> rule_selector::select(const selection_keys& k, std::ve
       if (!m.val.is_string()) continue;
       const std::string_view v = m.val.as_string_view();
       if (m.key.size() + 1 + v.size() > leaf.longest_pair) continue;
-      pair.assign(m.key).push_back('\0');
-      pair.append(v);
-      pick(map, pair);
+      pick(map, pair_key(m.key, v, pair));
     }
   };
   pick_pairs(leaf.by_label, k.labels);
