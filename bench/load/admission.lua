@@ -12,7 +12,11 @@
 --   churn        send "Connection: close": a new TLS connection per request
 --   rate=N connections=C
 --                offered load of about N requests/s in total with wrk -cC
---                (wrk's delay(): each connection waits C/N s between requests)
+--                (wrk's delay(): after each response a connection waits an
+--                exponentially distributed time of mean C/N s, so arrivals are
+--                a Poisson process, not C connections firing in step)
+--   max_bytes=N  leave out requests whose body is larger than N bytes (the
+--                genpolicy-size pods), to see the latency of the others
 --   nocheck      only check that the body is an AdmissionReview (the nginx
 --                ceiling answers a fixed response)
 --   mix=a:w,...  class weights (default below); classes absent from the file drop out
@@ -63,6 +67,7 @@ function init(args)
   local mix = default_mix
   local rate = 0
   local conns = 0
+  local max_bytes = math.huge
   for i = 2, #args do
     local a = args[i]
     if a == "churn" then churn = true
@@ -70,6 +75,7 @@ function init(args)
     elseif a:sub(1, 5) == "rate=" then rate = tonumber(a:sub(6))
     elseif a:sub(1, 12) == "connections=" then conns = tonumber(a:sub(13))
     elseif a:sub(1, 4) == "mix=" then mix = a:sub(5)
+    elseif a:sub(1, 10) == "max_bytes=" then max_bytes = tonumber(a:sub(11))
     else error("unknown option " .. a) end
   end
   local f = assert(io.open(file, "r"))
@@ -78,7 +84,7 @@ function init(args)
     if p then
       local cls, path, allowed, body = p[1], p[2], p[3], p[4]
       local at = body:find("__UID__", 1, true)
-      if at then
+      if at and #body <= max_bytes then
         items[cls] = items[cls] or {}
         table.insert(items[cls], { path = path, allowed = allowed, prefix = body:sub(1, at - 1), suffix = body:sub(at + 7) })
       end
@@ -103,12 +109,20 @@ function init(args)
   slot = (tid or 0) * 17
   if churn then headers["Connection"] = "close" end
   if rate and rate > 0 then
-    -- Each connection waits connections/rate seconds between requests (wrk
-    -- checks for delay() after init, so it is only defined in rate mode and
-    -- closed-loop runs keep wrk's fast path).
+    -- Each connection waits a random time of mean connections/rate seconds
+    -- between requests (wrk checks for delay() after init, so it is only
+    -- defined in rate mode and closed-loop runs keep wrk's fast path). A fixed
+    -- wait kept the connections in step: all of them sent within a few
+    -- hundred microseconds, then none for the rest of the period, and the
+    -- latency measured was that of bursts of C requests, not of the rate.
+    -- Exponential waits make every connection a Poisson source. wrk
+    -- truncates the wait to whole milliseconds; adding a uniform [0, 1) first
+    -- keeps the mean exact (a fixed 2.95 ms wait was served as 2 ms). The
+    -- seed is fixed so runs offer the same sequence.
     if conns <= 0 then error("rate=N needs connections=C (the -c given to wrk)") end
     delay_ms = 1000.0 * conns / rate
-    _G.delay = function() return delay_ms end
+    math.randomseed(4242 + (tid or 0))
+    _G.delay = function() return -delay_ms * math.log(1 - math.random()) + math.random() end
   end
 end
 
