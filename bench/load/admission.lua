@@ -75,7 +75,9 @@ function init(args)
     elseif a:sub(1, 5) == "rate=" then rate = tonumber(a:sub(6))
     elseif a:sub(1, 12) == "connections=" then conns = tonumber(a:sub(13))
     elseif a:sub(1, 4) == "mix=" then mix = a:sub(5)
-    elseif a:sub(1, 10) == "max_bytes=" then max_bytes = tonumber(a:sub(11))
+    elseif a:sub(1, 10) == "max_bytes=" then
+      max_bytes = tonumber(a:sub(11))
+      if not max_bytes or max_bytes < 0 then error("max_bytes=N needs a number of bytes, got " .. a) end
     else error("unknown option " .. a) end
   end
   local f = assert(io.open(file, "r"))
